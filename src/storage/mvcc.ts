@@ -1,0 +1,249 @@
+// The in-memory multi-version index: for each key, its versions in revision order; and for
+// each revision, the one version it wrote. It does no I/O and knows nothing of durability: the
+// engine decides when a revision counts as committed.
+//
+// Every write takes its own revision (kubelite's writes touch one key each), so the revision
+// log is dense and "every event from revision R" is an array slice.
+
+import { SortedMap } from './sorted-map.ts';
+import type { KeyValue } from './types.ts';
+
+const EMPTY = new Uint8Array(0);
+
+/** One version of a key. It is the KeyValue handed out to readers, so it is never mutated. */
+export interface Rev extends KeyValue {
+  /** A tombstone: the key was deleted at `modRevision`. */
+  readonly deleted: boolean;
+}
+
+function makeRev(
+  key: string,
+  value: Uint8Array,
+  modRevision: number,
+  createRevision: number,
+  version: number,
+  lease: number,
+  deleted: boolean,
+): Rev {
+  return { key, value, createRevision, modRevision, version, lease, deleted };
+}
+
+/** The newest version in `revs` at or below `revision`, or undefined. */
+function revAt(revs: readonly Rev[], revision: number): Rev | undefined {
+  const last = revs[revs.length - 1];
+  if (last && last.modRevision <= revision) return last;
+  let lo = 0;
+  let hi = revs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (revs[mid]!.modRevision <= revision) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? revs[lo - 1] : undefined;
+}
+
+export interface IndexRange {
+  kvs: Rev[];
+  count: number;
+  more: boolean;
+}
+
+export class MvccIndex {
+  private readonly keys = new SortedMap<Rev[]>();
+  /** `log[i]` is the version written at revision `logBase + i` (a hole once compacted away). */
+  private log: (Rev | undefined)[] = [];
+  private logBase: number;
+  /** The newest revision written (including writes not yet durable). etcd starts at 1. */
+  revision: number;
+  compactRevision = 0;
+  liveKeys = 0;
+
+  constructor(revision = 1) {
+    this.revision = revision;
+    this.logBase = revision + 1;
+  }
+
+  get keyCount(): number {
+    return this.keys.size;
+  }
+
+  /** The newest version of `key`, tombstones included. */
+  latest(key: string): Rev | undefined {
+    const revs = this.keys.get(key);
+    return revs?.[revs.length - 1];
+  }
+
+  /** The live version of `key` at `revision`. */
+  get(key: string, revision: number): Rev | undefined {
+    const revs = this.keys.get(key);
+    const r = revs && revAt(revs, revision);
+    return r && !r.deleted ? r : undefined;
+  }
+
+  put(key: string, value: Uint8Array, lease: number): Rev {
+    const prev = this.latest(key);
+    const rev = this.revision + 1;
+    const live = prev && !prev.deleted;
+    const r = makeRev(key, value, rev, live ? prev.createRevision : rev, live ? prev.version + 1 : 1, lease, false);
+    if (!live) this.liveKeys++;
+    this.append(r);
+    return r;
+  }
+
+  /** Writes a tombstone; the caller has checked that the key is live. */
+  delete(key: string): Rev {
+    const r = makeRev(key, EMPTY, this.revision + 1, 0, 0, 0, true);
+    this.liveKeys--;
+    this.append(r);
+    return r;
+  }
+
+  private append(r: Rev): void {
+    let revs = this.keys.get(r.key);
+    if (!revs) {
+      revs = [];
+      this.keys.set(r.key, revs);
+    }
+    revs.push(r);
+    this.log.push(r);
+    this.revision = r.modRevision;
+  }
+
+  /** Takes back the newest write (a failed group commit unwinds its writes newest first). */
+  undo(r: Rev): void {
+    const revs = this.keys.get(r.key);
+    if (!revs || revs[revs.length - 1] !== r || this.revision !== r.modRevision) {
+      throw new Error(`mvcc: undo of revision ${r.modRevision} out of order`);
+    }
+    revs.pop();
+    this.log.pop();
+    this.revision--;
+    const prev = revs[revs.length - 1];
+    if (r.deleted) this.liveKeys++;
+    else if (!prev || prev.deleted) this.liveKeys--;
+    if (revs.length === 0) this.keys.delete(r.key);
+  }
+
+  /** Loads a version from a snapshot; versions must arrive per key in revision order. */
+  restore(r: Rev): void {
+    let revs = this.keys.get(r.key);
+    if (!revs) {
+      revs = [];
+      this.keys.set(r.key, revs);
+    }
+    const prev = revs[revs.length - 1];
+    revs.push(r);
+    if (r.deleted) {
+      if (prev && !prev.deleted) this.liveKeys--;
+    } else if (!prev || prev.deleted) {
+      this.liveKeys++;
+    }
+  }
+
+  /** After restoring a snapshot: rebuild the revision log and set the head revision. */
+  finishRestore(revision: number, compactRevision: number): void {
+    this.revision = revision;
+    this.compactRevision = compactRevision;
+    this.logBase = Math.max(1, compactRevision);
+    this.log = new Array(Math.max(0, revision - this.logBase + 1));
+    this.keys.scan('', false, (_k, revs) => {
+      for (const r of revs) if (r.modRevision >= this.logBase) this.log[r.modRevision - this.logBase] = r;
+      return true;
+    });
+  }
+
+  /** The version written at each revision in [from, to], skipping compacted holes. */
+  between(from: number, to: number): Rev[] {
+    const lo = Math.max(from, this.logBase) - this.logBase;
+    const hi = Math.min(to, this.revision) - this.logBase;
+    const out: Rev[] = [];
+    for (let i = lo; i <= hi; i++) {
+      const r = this.log[i];
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  /** The live version that `r` replaced, if it is still retained. */
+  previous(r: Rev): Rev | undefined {
+    const revs = this.keys.get(r.key);
+    if (!revs) return undefined;
+    const p = revAt(revs, r.modRevision - 1);
+    return p && !p.deleted ? p : undefined;
+  }
+
+  range(
+    key: string,
+    opts: { prefix: boolean; revision: number; limit: number; after?: string; countOnly: boolean },
+  ): IndexRange {
+    const kvs: Rev[] = [];
+    let count = 0;
+    const take = (r: Rev) => {
+      count++;
+      if (!opts.countOnly && (opts.limit <= 0 || kvs.length < opts.limit)) kvs.push(r);
+    };
+    if (!opts.prefix) {
+      const r = this.get(key, opts.revision);
+      if (r && (opts.after === undefined || key > opts.after)) take(r);
+    } else {
+      const resume = opts.after !== undefined && opts.after >= key;
+      this.keys.scan(resume ? opts.after! : key, resume, (k, revs) => {
+        if (!k.startsWith(key)) return false;
+        const r = revAt(revs, opts.revision);
+        if (r && !r.deleted) take(r);
+        return true;
+      });
+    }
+    return { kvs, count, more: !opts.countOnly && kvs.length < count };
+  }
+
+  /**
+   * Starts a compaction at `revision`: from now on reads below it fail, and the revision log
+   * forgets what lies below it. Versions are then dropped key by key with `compactSome`.
+   */
+  beginCompaction(revision: number): void {
+    this.compactRevision = revision;
+    const drop = Math.min(this.log.length, revision - this.logBase);
+    if (drop > 0) {
+      this.log = this.log.slice(drop);
+      this.logBase += drop;
+    }
+  }
+
+  /**
+   * Drops the versions that no read at or above `revision` can see, for up to `budget` keys
+   * after `cursor`. Returns the cursor to continue from, or undefined when done.
+   */
+  compactSome(revision: number, cursor: string | undefined, budget: number): string | undefined {
+    let last: string | undefined;
+    let seen = 0;
+    const emptied: string[] = [];
+    this.keys.scan(cursor ?? '', cursor !== undefined, (k, revs) => {
+      last = k;
+      // The newest version at or below the compact revision stays (it is what a read there
+      // sees) unless it is a tombstone; everything older goes.
+      let keep = 0;
+      while (keep + 1 < revs.length && revs[keep + 1]!.modRevision <= revision) keep++;
+      const head = revs[keep]!;
+      if (head.modRevision <= revision && head.deleted) keep++;
+      if (keep > 0) revs.splice(0, keep);
+      if (revs.length === 0) emptied.push(k);
+      return ++seen < budget;
+    });
+    for (const k of emptied) this.keys.delete(k);
+    return seen < budget ? undefined : last;
+  }
+
+  /** Every retained version in key order (for snapshots), resumable from a key. */
+  scan(from: string, exclusive: boolean, fn: (key: string, revs: readonly Rev[]) => boolean): void {
+    this.keys.scan(from, exclusive, fn);
+  }
+}
+
+export function restoredRev(
+  key: string,
+  value: Uint8Array,
+  fields: { rev: number; create: number; version: number; lease: number; deleted: boolean },
+): Rev {
+  return makeRev(key, value, fields.rev, fields.create, fields.version, fields.lease, fields.deleted);
+}
