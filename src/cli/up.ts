@@ -22,34 +22,39 @@ async function prepareDataDir(dir: string): Promise<void> {
   if (!st) await mkdir(dir, { recursive: true, mode: 0o700 });
 }
 
+/** Resolves with the first SIGINT/SIGTERM; listening starts at once, so none is missed. */
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
 export async function up(options: UpOptions): Promise<void> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const started = performance.now();
-  const dataDir = expandHome(options.dataDir);
-  if (!options.memory) await prepareDataDir(dataDir);
-  const store = await openStore(options.memory ? {} : { dir: join(dataDir, 'store') });
-  const status = await store.status();
-  const ms = (performance.now() - started).toFixed(0);
-  const where = options.memory ? 'in memory' : `data dir ${dataDir}`;
-  log(`kubelite: store ready in ${ms} ms (${where}, revision ${status.revision}, ${status.keys} keys)`);
-
+  // Listen before anything is announced: whoever reads "ready" may signal straight away.
+  const signal = nextSignal();
   // Nothing else holds the event loop open yet (no server sockets), so hold it until a signal.
   const keepAlive = setInterval(() => {}, 1 << 30);
-  await new Promise<void>((done) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) return;
-      stopping = true;
-      log(`kubelite: ${signal} received, stopping`);
-      store.close().then(done, (err: unknown) => {
-        log(`kubelite: error while stopping: ${(err as Error).message}`);
-        process.exitCode = 1;
-        done();
-      });
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  clearInterval(keepAlive);
-  log('kubelite: stopped');
+  try {
+    const started = performance.now();
+    const dataDir = expandHome(options.dataDir);
+    if (!options.memory) await prepareDataDir(dataDir);
+    const store = await openStore(options.memory ? {} : { dir: join(dataDir, 'store') });
+    const status = await store.status();
+    const ms = (performance.now() - started).toFixed(0);
+    const where = options.memory ? 'in memory' : `data dir ${dataDir}`;
+    log(`kubelite: store ready in ${ms} ms (${where}, revision ${status.revision}, ${status.keys} keys)`);
+
+    log(`kubelite: ${await signal} received, stopping`);
+    await store.close();
+    log('kubelite: stopped');
+  } finally {
+    clearInterval(keepAlive);
+  }
 }
