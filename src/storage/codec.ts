@@ -15,7 +15,8 @@ export type LogRecord =
   | { t: 'put'; rev: number; key: string; value: Uint8Array; lease: number }
   | { t: 'del'; rev: number; key: string }
   | { t: 'grant'; id: number; ttl: number }
-  | { t: 'revoke'; id: number }
+  /** Revokes a lease and deletes its keys, all at revision `rev` (0 when it had no keys). */
+  | { t: 'revoke'; id: number; rev: number; keys: string[] }
   | { t: 'compact'; rev: number }
   /** A retained version in a snapshot, with the fields a log replay would derive. */
   | {
@@ -39,7 +40,11 @@ function recordSize(r: LogRecord): number {
       return 1 + 8 + 4 + Buffer.byteLength(r.key);
     case 'grant':
       return 1 + 8 + 8;
-    case 'revoke':
+    case 'revoke': {
+      let n = 1 + 8 + 8 + 4;
+      for (const k of r.keys) n += 4 + Buffer.byteLength(k);
+      return n;
+    }
     case 'compact':
       return 1 + 8;
     case 'kv':
@@ -92,6 +97,10 @@ export function encodeRecords(records: readonly LogRecord[]): Buffer {
         break;
       case 'revoke':
         w.num(r.id);
+        w.num(r.rev);
+        w.buf.writeUInt32LE(r.keys.length, w.off);
+        w.off += 4;
+        for (const k of r.keys) w.str(k);
         break;
       case 'compact':
         w.num(r.rev);
@@ -156,9 +165,17 @@ export function decodeRecords(payload: Buffer, where: string): LogRecord[] {
         out.push({ t: 'grant', id, ttl: num() });
         break;
       }
-      case TAG.revoke:
-        out.push({ t: 'revoke', id: num() });
+      case TAG.revoke: {
+        const id = num();
+        const rev = num();
+        need(4);
+        const n = payload.readUInt32LE(off);
+        off += 4;
+        const keys: string[] = [];
+        for (let i = 0; i < n; i++) keys.push(str());
+        out.push({ t: 'revoke', id, rev, keys });
         break;
+      }
       case TAG.compact:
         out.push({ t: 'compact', rev: num() });
         break;

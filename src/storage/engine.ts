@@ -113,7 +113,9 @@ class Engine implements EmbeddedStore {
   private wal: Wal | undefined;
   private unlock: (() => Promise<void>) | undefined;
   private queue: Pending[] = [];
-  private flushing: Promise<void> | undefined;
+  /** Set and cleared inside flush() itself (not in a callback), so no enqueue can miss it. */
+  private flushRunning = false;
+  private flushDone: Promise<void> = Promise.resolve();
   private closed = false;
   /** Serialises snapshots and physical compaction. */
   private maintenance: Promise<void> = Promise.resolve();
@@ -229,6 +231,15 @@ class Engine implements EmbeddedStore {
           break;
         case 'revoke':
           this.leases.delete(r.id);
+          if (r.keys.length > 0) {
+            if (r.rev !== this.index.revision + 1) {
+              throw new StorageError(
+                'Corrupt',
+                `storage: log revision ${r.rev} follows ${this.index.revision}; the log is out of order`,
+              );
+            }
+            this.index.deleteMany(r.keys);
+          }
           break;
         case 'compact':
           this.index.beginCompaction(r.rev);
@@ -279,12 +290,27 @@ class Engine implements EmbeddedStore {
     };
   }
 
+  /** Revokes a lease: its keys are deleted in one revision, as one etcd transaction. */
+  private applyRevoke(lease: Lease): { rev: number; keys: string[]; undo: () => void } {
+    const keys = [...lease.keys].sort();
+    const revs = keys.length > 0 ? this.index.deleteMany(keys) : [];
+    this.leases.delete(lease.id);
+    return {
+      rev: revs[0]?.modRevision ?? 0,
+      keys,
+      undo: () => {
+        if (revs.length > 0) this.index.undo(revs);
+        this.leases.set(lease.id, lease);
+      },
+    };
+  }
+
   // ---- the commit loop ----
 
   private enqueue(p: Omit<Pending, 'resolve' | 'reject'>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ ...p, resolve, reject });
-      this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+      if (!this.flushRunning) this.flushDone = this.flush();
     });
   }
 
@@ -302,38 +328,45 @@ class Engine implements EmbeddedStore {
   }
 
   private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const head = this.queue[0]!;
-      if (head.cut) {
-        this.queue.shift();
-        try {
-          const seq = this.wal ? await this.wal.roll() : 0;
-          head.cut(seq);
-          head.resolve();
-        } catch (err) {
-          head.reject(err);
-        }
-        continue;
-      }
-      const batch = this.takeBatch();
-      const records: LogRecord[] = [];
-      for (const p of batch) for (const r of p.records) records.push(r);
-      if (records.length > 0 && this.wal) {
-        try {
-          await this.wal.append(encodeRecords(records));
-        } catch (err) {
-          this.abort(batch, err);
+    // The flag is cleared in the same synchronous step as the final queue check, so an
+    // enqueue either lands in this loop or sees the flag down and starts a new one.
+    this.flushRunning = true;
+    try {
+      while (this.queue.length > 0) {
+        const head = this.queue[0]!;
+        if (head.cut) {
+          this.queue.shift();
+          try {
+            const seq = this.wal ? await this.wal.roll() : 0;
+            head.cut(seq);
+            head.resolve();
+          } catch (err) {
+            head.reject(err);
+          }
           continue;
         }
+        const batch = this.takeBatch();
+        const records: LogRecord[] = [];
+        for (const p of batch) for (const r of p.records) records.push(r);
+        if (records.length > 0 && this.wal) {
+          try {
+            await this.wal.append(encodeRecords(records));
+          } catch (err) {
+            this.abort(batch, err);
+            continue;
+          }
+        }
+        const from = this.committed;
+        for (const p of batch) {
+          if (p.lastRev > this.committed) this.committed = p.lastRev;
+          p.onCommit?.();
+        }
+        this.hub.notify(from, this.committed);
+        for (const p of batch) p.resolve();
+        this.maybeSnapshot();
       }
-      const from = this.committed;
-      for (const p of batch) {
-        if (p.lastRev > this.committed) this.committed = p.lastRev;
-        p.onCommit?.();
-      }
-      this.hub.notify(from, this.committed);
-      for (const p of batch) p.resolve();
-      this.maybeSnapshot();
+    } finally {
+      this.flushRunning = false;
     }
   }
 
@@ -404,7 +437,8 @@ class Engine implements EmbeddedStore {
     const lease = this.checkLease(options.lease);
     const cur = this.index.latest(key);
     const live = cur && !cur.deleted ? cur : undefined;
-    if (!live || live.modRevision !== modRevision) return this.failed(live);
+    // etcd compares a missing key's mod_revision as 0; kube-apiserver creates that way.
+    if ((live?.modRevision ?? 0) !== modRevision) return this.failed(live);
     return this.write(key, Buffer.from(value), lease);
   }
 
@@ -511,18 +545,13 @@ class Engine implements EmbeddedStore {
   private revoke(id: number): Promise<void> {
     const lease = this.leases.get(id);
     if (!lease) return Promise.reject(new LeaseNotFoundError(id));
-    const records: LogRecord[] = [{ t: 'revoke', id }];
-    const undo: (() => void)[] = [];
-    let lastRev = 0;
-    for (const key of [...lease.keys].sort()) {
-      const d = this.applyDelete(key);
-      records.push({ t: 'del', rev: d.rev.modRevision, key });
-      undo.push(d.undo);
-      lastRev = d.rev.modRevision;
-    }
-    this.leases.delete(id);
-    undo.push(() => this.leases.set(id, lease));
-    return this.enqueue({ records, undo, lastRev, bytes: 9 * records.length });
+    const { rev, keys, undo } = this.applyRevoke(lease);
+    return this.enqueue({
+      records: [{ t: 'revoke', id, rev, keys }],
+      undo: [undo],
+      lastRev: rev,
+      bytes: 21 + keys.reduce((n, k) => n + k.length + 4, 0),
+    });
   }
 
   async leaseKeepAlive(id: number): Promise<number> {
@@ -674,7 +703,7 @@ class Engine implements EmbeddedStore {
   async close(): Promise<void> {
     if (this.closed) return;
     // Let queued writes finish first; they were accepted before close was called.
-    while (this.flushing) await this.flushing;
+    while (this.flushRunning) await this.flushDone;
     this.closed = true;
     this.abortSnapshot = true;
     this.leaseTimer?.cancel();

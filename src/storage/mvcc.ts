@@ -2,9 +2,11 @@
 // each revision, the one version it wrote. It does no I/O and knows nothing of durability: the
 // engine decides when a revision counts as committed.
 //
-// Every write takes its own revision (kubelite's writes touch one key each), so the revision
-// log is dense and "every event from revision R" is an array slice.
+// Every write takes its own revision, so the revision log is dense and "every event from
+// revision R" is a slice of it. A revision normally holds one version; a lease revocation holds
+// the deletions of all the lease's keys, as one etcd transaction does.
 
+import { RevLog } from './rev-log.ts';
 import { SortedMap } from './sorted-map.ts';
 import type { KeyValue } from './types.ts';
 
@@ -50,9 +52,8 @@ export interface IndexRange {
 
 export class MvccIndex {
   private readonly keys = new SortedMap<Rev[]>();
-  /** `log[i]` is the version written at revision `logBase + i` (a hole once compacted away). */
-  private log: (Rev | undefined)[] = [];
-  private logBase: number;
+  /** The version written at each revision (holes where compaction dropped a tombstone). */
+  private log: RevLog<Rev | Rev[]>;
   /** The newest revision written (including writes not yet durable). etcd starts at 1. */
   revision: number;
   compactRevision = 0;
@@ -60,7 +61,7 @@ export class MvccIndex {
 
   constructor(revision = 1) {
     this.revision = revision;
-    this.logBase = revision + 1;
+    this.log = new RevLog(revision + 1);
   }
 
   get keyCount(): number {
@@ -92,36 +93,54 @@ export class MvccIndex {
 
   /** Writes a tombstone; the caller has checked that the key is live. */
   delete(key: string): Rev {
-    const r = makeRev(key, EMPTY, this.revision + 1, 0, 0, 0, true);
-    this.liveKeys--;
-    this.append(r);
-    return r;
+    return this.deleteMany([key])[0]!;
+  }
+
+  /** Deletes live keys, all in one revision. */
+  deleteMany(keys: readonly string[]): Rev[] {
+    const rev = this.revision + 1;
+    const out = keys.map((key) => {
+      const r = makeRev(key, EMPTY, rev, 0, 0, 0, true);
+      this.liveKeys--;
+      this.history(key).push(r);
+      return r;
+    });
+    this.log.push(rev, out.length === 1 ? out[0] : out);
+    this.revision = rev;
+    return out;
+  }
+
+  private history(key: string): Rev[] {
+    let revs = this.keys.get(key);
+    if (!revs) {
+      revs = [];
+      this.keys.set(key, revs);
+    }
+    return revs;
   }
 
   private append(r: Rev): void {
-    let revs = this.keys.get(r.key);
-    if (!revs) {
-      revs = [];
-      this.keys.set(r.key, revs);
-    }
-    revs.push(r);
-    this.log.push(r);
+    this.history(r.key).push(r);
+    this.log.push(r.modRevision, r);
     this.revision = r.modRevision;
   }
 
-  /** Takes back the newest write (a failed group commit unwinds its writes newest first). */
-  undo(r: Rev): void {
-    const revs = this.keys.get(r.key);
-    if (!revs || revs[revs.length - 1] !== r || this.revision !== r.modRevision) {
-      throw new Error(`mvcc: undo of revision ${r.modRevision} out of order`);
+  /** Takes back the newest revision (a failed group commit unwinds its writes newest first). */
+  undo(written: Rev | readonly Rev[]): void {
+    const all = Array.isArray(written) ? (written as readonly Rev[]) : [written as Rev];
+    for (const r of all) {
+      const revs = this.keys.get(r.key);
+      if (!revs || revs[revs.length - 1] !== r || this.revision !== r.modRevision) {
+        throw new Error(`mvcc: undo of revision ${r.modRevision} out of order`);
+      }
+      revs.pop();
+      const prev = revs[revs.length - 1];
+      if (r.deleted) this.liveKeys++;
+      else if (!prev || prev.deleted) this.liveKeys--;
+      if (revs.length === 0) this.keys.delete(r.key);
     }
-    revs.pop();
     this.log.pop();
     this.revision--;
-    const prev = revs[revs.length - 1];
-    if (r.deleted) this.liveKeys++;
-    else if (!prev || prev.deleted) this.liveKeys--;
-    if (revs.length === 0) this.keys.delete(r.key);
   }
 
   /** Loads a version from a snapshot; versions must arrive per key in revision order. */
@@ -144,24 +163,25 @@ export class MvccIndex {
   finishRestore(revision: number, compactRevision: number): void {
     this.revision = revision;
     this.compactRevision = compactRevision;
-    this.logBase = Math.max(1, compactRevision);
-    this.log = new Array(Math.max(0, revision - this.logBase + 1));
+    const base = Math.max(1, compactRevision);
+    const byRev = new Array<Rev | Rev[] | undefined>(Math.max(0, revision - base + 1));
     this.keys.scan('', false, (_k, revs) => {
-      for (const r of revs) if (r.modRevision >= this.logBase) this.log[r.modRevision - this.logBase] = r;
+      for (const r of revs) {
+        if (r.modRevision < base) continue;
+        const i = r.modRevision - base;
+        const there = byRev[i];
+        byRev[i] = there === undefined ? r : Array.isArray(there) ? [...there, r] : [there, r];
+      }
       return true;
     });
+    this.log = new RevLog(base);
+    for (let i = 0; i < byRev.length; i++) this.log.push(base + i, byRev[i]);
   }
 
   /** The version written at each revision in [from, to], skipping compacted holes. */
   between(from: number, to: number): Rev[] {
-    const lo = Math.max(from, this.logBase) - this.logBase;
-    const hi = Math.min(to, this.revision) - this.logBase;
-    const out: Rev[] = [];
-    for (let i = lo; i <= hi; i++) {
-      const r = this.log[i];
-      if (r) out.push(r);
-    }
-    return out;
+    const slots = this.log.between(from, to);
+    return slots.some(Array.isArray) ? slots.flat() : (slots as Rev[]);
   }
 
   /** The live version that `r` replaced, if it is still retained. */
@@ -203,11 +223,7 @@ export class MvccIndex {
    */
   beginCompaction(revision: number): void {
     this.compactRevision = revision;
-    const drop = Math.min(this.log.length, revision - this.logBase);
-    if (drop > 0) {
-      this.log = this.log.slice(drop);
-      this.logBase += drop;
-    }
+    this.log.dropBefore(revision);
   }
 
   /**

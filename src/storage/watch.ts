@@ -109,16 +109,18 @@ class Watcher implements Watch {
     w?.();
   }
 
+  private take(): WatchResponse {
+    const events = this.queued.length === 1 ? this.queued[0]! : this.queued.flat();
+    this.queued = [];
+    this.queuedCount = 0;
+    this.progressWanted = false;
+    return { revision: this.queuedRevision, events };
+  }
+
   /** The next response, or undefined when the watch has ended. */
   private async next(): Promise<WatchResponse | undefined> {
     for (;;) {
-      if (this.queuedCount > 0) {
-        const events = this.queued.length === 1 ? this.queued[0]! : this.queued.flat();
-        this.queued = [];
-        this.queuedCount = 0;
-        this.progressWanted = false;
-        return { revision: this.queuedRevision, events };
-      }
+      if (this.queuedCount > 0) return this.take();
       if (this.error) throw this.error;
       if (this.done) return undefined;
       if (!this.synced) {
@@ -154,9 +156,12 @@ class Watcher implements Watch {
 
   [Symbol.asyncIterator](): AsyncIterator<WatchResponse> {
     return {
-      next: async () => {
-        const value = await this.next();
-        return value ? { value, done: false } : { value: undefined, done: true };
+      next: () => {
+        // Fast path without an extra promise when a response is already waiting.
+        if (this.queuedCount > 0) return Promise.resolve({ value: this.take(), done: false as const });
+        return this.next().then((value) =>
+          value ? { value, done: false as const } : { value: undefined, done: true as const },
+        );
       },
       return: async () => {
         this.cancel();
@@ -210,10 +215,10 @@ export class WatchHub {
   notify(from: number, to: number): void {
     if (this.count === 0 || to <= from) return;
     const revs = this.source.between(from + 1, to);
-    const plain = new Map<Rev, WatchEvent>();
-    const withPrev = new Map<Rev, WatchEvent>();
+    let plain: Map<Rev, WatchEvent> | undefined;
+    let withPrev: Map<Rev, WatchEvent> | undefined;
     const event = (r: Rev, prev: boolean): WatchEvent => {
-      const cache = prev ? withPrev : plain;
+      const cache = prev ? (withPrev ??= new Map()) : (plain ??= new Map());
       let e = cache.get(r);
       if (!e) {
         e = toEvent(r, prev ? this.source.previous(r) : undefined);
@@ -223,11 +228,21 @@ export class WatchHub {
     };
     for (const group of this.groups.values()) {
       const matched = revs.filter((r) => matches(group.key, group.prefix, r));
+      // Watchers of one group that are level with the log share one event list (the common
+      // case: every informer of a resource sees the same batch).
+      let shared: WatchEvent[] | undefined;
+      let sharedPrev: WatchEvent[] | undefined;
       for (const w of group.watchers) {
         // A watcher still pulling history will read these revisions from the log itself.
         if (w.nextRev <= from) continue;
-        const events: WatchEvent[] = [];
-        for (const r of matched) if (r.modRevision >= w.nextRev) events.push(event(r, w.prevKv));
+        let events: WatchEvent[];
+        if (w.nextRev === from + 1) {
+          if (w.prevKv) events = sharedPrev ??= matched.map((r) => event(r, true));
+          else events = shared ??= matched.map((r) => event(r, false));
+        } else {
+          events = [];
+          for (const r of matched) if (r.modRevision >= w.nextRev) events.push(event(r, w.prevKv));
+        }
         w.push(events, to);
       }
     }
