@@ -8,17 +8,20 @@ export class RevLog<T> {
   private chunks: (T | undefined)[][] = [];
   /** Revision held by slot 0 of chunk 0. */
   private base: number;
+  /** The first revision still held; slots of chunk 0 below it are cleared. */
+  private start: number;
   /** One past the last revision held. */
   private end: number;
 
   constructor(first: number) {
     this.base = first;
+    this.start = first;
     this.end = first;
   }
 
   /** The first revision still held (earlier ones were dropped). */
   get first(): number {
-    return this.base;
+    return this.start;
   }
 
   push(rev: number, value: T | undefined): void {
@@ -32,14 +35,14 @@ export class RevLog<T> {
 
   /** Removes the last revision (a failed commit unwinding). */
   pop(): void {
-    if (this.end === this.base) return;
+    if (this.end === this.start) return;
     this.end--;
     const off = this.end - this.base;
     this.chunks[Math.floor(off / CHUNK)]![off % CHUNK] = undefined;
   }
 
   get(rev: number): T | undefined {
-    if (rev < this.base || rev >= this.end) return undefined;
+    if (rev < this.start || rev >= this.end) return undefined;
     const off = rev - this.base;
     return this.chunks[Math.floor(off / CHUNK)]![off % CHUNK];
   }
@@ -48,7 +51,7 @@ export class RevLog<T> {
   between(from: number, to: number): T[] {
     const out: T[] = [];
     const hi = Math.min(to, this.end - 1);
-    for (let rev = Math.max(from, this.base); rev <= hi; rev++) {
+    for (let rev = Math.max(from, this.start); rev <= hi; rev++) {
       const off = rev - this.base;
       const v = this.chunks[Math.floor(off / CHUNK)]![off % CHUNK];
       if (v !== undefined) out.push(v);
@@ -58,11 +61,10 @@ export class RevLog<T> {
 
   /** Forgets every revision below `rev`. */
   dropBefore(rev: number): void {
-    if (rev <= this.base) return;
+    if (rev <= this.start) return;
     if (rev >= this.end) {
       this.chunks = [];
-      this.base = rev;
-      this.end = rev;
+      this.base = this.start = this.end = rev;
       return;
     }
     const whole = Math.floor((rev - this.base) / CHUNK);
@@ -71,6 +73,7 @@ export class RevLog<T> {
       this.base += whole * CHUNK;
     }
     const first = this.chunks[0];
-    if (first) for (let i = 0; i < rev - this.base; i++) first[i] = undefined;
+    if (first) for (let i = Math.max(0, this.start - this.base); i < rev - this.base; i++) first[i] = undefined;
+    this.start = rev;
   }
 }
