@@ -159,7 +159,7 @@ class Engine implements EmbeddedStore {
         const meta = await readSnapshot(dir, snap, (records) => {
           for (const r of records) {
             if (r.t !== 'kv') throw new StorageError('Corrupt', `storage: snapshot holds a '${r.t}' record`);
-            this.index.restore(restoredRev(r.key, Buffer.from(r.value), r));
+            this.index.restore(restoredRev(r.key, r.value, r));
           }
         });
         this.index.finishRestore(meta.revision, meta.compactRevision);

@@ -143,12 +143,19 @@ export class MvccIndex {
     this.revision--;
   }
 
-  /** Loads a version from a snapshot; versions must arrive per key in revision order. */
+  /** Loads a version from a snapshot; versions arrive in key order, each key's in revision order. */
   restore(r: Rev): void {
-    let revs = this.keys.get(r.key);
-    if (!revs) {
+    let revs: Rev[] | undefined;
+    const last = this.keys.lastKey();
+    if (last === undefined || r.key > last) {
       revs = [];
-      this.keys.set(r.key, revs);
+      this.keys.append(r.key, revs);
+    } else {
+      revs = this.keys.get(r.key);
+      if (!revs) {
+        revs = [];
+        this.keys.set(r.key, revs);
+      }
     }
     const prev = revs[revs.length - 1];
     revs.push(r);

@@ -98,7 +98,17 @@ export async function readSnapshot(
       const head = await readExact(FRAME_HEADER);
       const len = head.readUInt32LE(0);
       if (pos + len > size) throw new CorruptError(`storage: snapshot ${path} ends early at byte ${pos}`);
-      const whole = Buffer.concat([head, await readExact(len)]);
+      // Header and payload in one buffer, read in place: values loaded from the snapshot are
+      // views into it, so a snapshot is neither copied nor split into a million allocations.
+      const whole = Buffer.allocUnsafe(FRAME_HEADER + len);
+      head.copy(whole, 0);
+      let got = 0;
+      while (got < len) {
+        const { bytesRead } = await fh.read(whole, FRAME_HEADER + got, len - got, pos + got);
+        if (bytesRead === 0) throw new CorruptError(`storage: snapshot ${path} ends early at byte ${pos + got}`);
+        got += bytesRead;
+      }
+      pos += len;
       const f = readFrame(whole, 0);
       if (!f.ok) throw new CorruptError(`storage: snapshot ${path} is corrupt at byte ${pos - whole.length} (${f.reason})`);
       return f.payload;

@@ -72,6 +72,30 @@ export class SortedMap<V> {
     }
   }
 
+  /** The largest key, if any. */
+  lastKey(): string | undefined {
+    const chunk = this.chunks[this.chunks.length - 1];
+    return chunk?.keys[chunk.keys.length - 1];
+  }
+
+  /**
+   * Adds a key greater than every key present (bulk loading from a sorted source): chunks are
+   * filled completely instead of being split in half.
+   */
+  append(key: string, value: V): void {
+    const last = this.lastKey();
+    if (last !== undefined && key <= last) throw new Error(`sorted-map: append of ${key} after ${last}`);
+    const chunk = this.chunks[this.chunks.length - 1];
+    if (!chunk || chunk.keys.length >= MAX_CHUNK) {
+      this.chunks.push({ keys: [key], values: [value] });
+      this.firsts.push(key);
+    } else {
+      chunk.keys.push(key);
+      chunk.values.push(value);
+    }
+    this.count++;
+  }
+
   delete(key: string): boolean {
     if (this.count === 0) return false;
     const ci = this.chunkFor(key);
