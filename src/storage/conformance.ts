@@ -3,7 +3,7 @@
 // does (checked against a real etcd 3.4). Every backend runs the same suite: the embedded
 // engine in memory and durable modes, and anything else that claims to be a Store.
 
-import { afterEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it as nodeIt } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CompactedError,
@@ -77,6 +77,16 @@ function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Every case gets a time limit; while one runs, a timer keeps the event loop alive, so that a
+ * store promise that never settles fails that case (by its timeout) instead of draining the
+ * event loop and cancelling every case after it.
+ */
+const CASE_TIMEOUT_MS = 30_000;
+function it(name: string, fn: () => Promise<void>): void {
+  nodeIt(name, { timeout: CASE_TIMEOUT_MS }, fn);
 }
 
 const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -212,8 +222,14 @@ export function storeConformance(name: string, harness: ConformanceHarness): voi
       return s;
     }
 
+    let keepAlive: NodeJS.Timeout | undefined;
+    beforeEach(() => {
+      keepAlive = setInterval(() => {}, 1000);
+    });
+
     afterEach(async () => {
-      for (const s of stores) await s.close().catch(() => {});
+      clearInterval(keepAlive);
+      for (const s of stores) await timeout(s.close(), WAIT_MS, 'close').catch(() => {});
       stores = [];
     });
 
@@ -251,6 +267,46 @@ export function storeConformance(name: string, harness: ConformanceHarness): voi
         await expectRev(await s.delete('/k'), true);
         await assert.rejects(s.create('', bytes('x')), isError(InvalidArgumentError));
         assert.equal(await currentRevision(s), rev, 'a rejected write leaves the revision');
+      });
+
+      it('concurrent writes each get their own revision and all complete', async () => {
+        const s = await open();
+        const rev = await currentRevision(s);
+        const results = await timeout(
+          Promise.all([s.create('/c/1', bytes('1')), s.create('/c/2', bytes('2')), s.create('/c/3', bytes('3')), s.create('/c/1', bytes('x'))]),
+          WAIT_MS,
+          'four concurrent writes to complete',
+        );
+        assert.deepEqual(results.map((r) => r.succeeded), [true, true, true, false]);
+        assert.deepEqual(results.slice(0, 3).map((r) => r.revision).sort(), [rev + 1, rev + 2, rev + 3]);
+        assert.equal(await currentRevision(s), rev + 3);
+        assert.equal((await s.range('/c/', { prefix: true })).count, 3);
+      });
+
+      it('status is linearizable: its key count is the live keys at its revision, also with writes in flight', async () => {
+        const s = await open();
+        await s.create('/x', bytes('1'));
+        const inFlight = [s.create('/a', bytes('1')), s.create('/b', bytes('1')), s.delete('/x')];
+        const during = s.status();
+        await timeout(Promise.all(inFlight), WAIT_MS, 'the writes to complete');
+        const st = await during;
+        const atRev = await s.range('/', { prefix: true, countOnly: true, revision: st.revision });
+        assert.equal(st.keys, atRev.count, `status ${JSON.stringify(st)} counts keys that are not at its revision`);
+        const now = await s.status();
+        assert.equal(now.keys, 2);
+      });
+
+      it('status counts open watches', async () => {
+        const s = await open();
+        const w1 = s.watch('/a');
+        const w2 = s.watch('/b/', { prefix: true });
+        const w3 = s.watch('/a');
+        assert.equal((await s.status()).watchers, 3);
+        w1.cancel();
+        w3.cancel();
+        assert.equal((await s.status()).watchers, 1);
+        w2.cancel();
+        assert.equal((await s.status()).watchers, 0);
       });
 
       it('create returns the new kv: createRevision = modRevision = the write revision, version 1, lease 0', async () => {
@@ -381,22 +437,43 @@ export function storeConformance(name: string, harness: ConformanceHarness): voi
         assert.equal(u.kv!.createRevision, again.revision);
       });
 
-      it('values are stored byte for byte, including empty and binary values, and not aliased', async () => {
+      it('values are stored byte for byte, including empty and binary values', async () => {
         const s = await open();
         const bin = new Uint8Array([0, 255, 1, 128, 0, 10, 13]);
         await s.create('/bin', bin);
         await s.create('/empty', new Uint8Array(0));
-        const mutable = bytes('original');
-        await s.create('/m', mutable);
-        mutable[0] = 'X'.charCodeAt(0);
         const got = await s.range('/', { prefix: true });
         const byKey = new Map(got.kvs.map((kv) => [kv.key, kv]));
         assert.deepEqual([...byKey.get('/bin')!.value], [...bin]);
         assert.equal(byKey.get('/empty')!.value.length, 0);
-        assert.equal(text(byKey.get('/m')!.value), 'original', 'the store keeps a copy of the value');
-        // Mutating a returned value must not change the stored one either.
-        byKey.get('/m')!.value[0] = 'Y'.charCodeAt(0);
+      });
+
+      it('the written buffer is copied: mutating it after the write does not change the store', async () => {
+        const s = await open();
+        const mutable = bytes('original');
+        const c = await s.create('/m', mutable);
+        mutable[0] = 'X'.charCodeAt(0);
         assert.equal(text((await s.range('/m')).kvs[0]!.value), 'original');
+        const next = bytes('second');
+        await s.update('/m', next, c.revision);
+        next[0] = 'X'.charCodeAt(0);
+        assert.equal(text((await s.range('/m')).kvs[0]!.value), 'second');
+      });
+
+      it('returned values are copies: mutating a result, a range or a watch event does not change the store', async () => {
+        // etcd hands out copies (over the wire); a caller scribbling on a result must not
+        // corrupt what every other reader and watcher sees.
+        const s = await open();
+        const reader = new WatchReader(s.watch('/m'));
+        const c = await s.create('/m', bytes('original'));
+        c.kv!.value[0] = 'X'.charCodeAt(0);
+        assert.equal(text((await s.range('/m')).kvs[0]!.value), 'original', 'after mutating the TxnResult kv');
+        (await s.range('/m')).kvs[0]!.value[1] = 'Y'.charCodeAt(0);
+        assert.equal(text((await s.range('/m')).kvs[0]!.value), 'original', 'after mutating a range result');
+        const [e] = await reader.events(1);
+        e!.kv.value[2] = 'Z'.charCodeAt(0);
+        assert.equal(text((await s.range('/m')).kvs[0]!.value), 'original', 'after mutating a watch event');
+        reader.watch.cancel();
       });
     });
 
@@ -618,6 +695,18 @@ export function storeConformance(name: string, harness: ConformanceHarness): voi
         reader.watch.cancel();
       });
 
+      it('a watch from a future revision delivers only events from that revision on', async () => {
+        const s = await open();
+        const rev = await currentRevision(s);
+        const reader = new WatchReader(s.watch('/f/', { prefix: true, startRevision: rev + 3 }));
+        const writes: TxnResult[] = [];
+        for (let i = 0; i < 5; i++) writes.push(await s.create(`/f/${i}`, bytes('1')));
+        const events = await reader.events(3);
+        assert.deepEqual(events.map((e) => e.kv.modRevision), [rev + 3, rev + 4, rev + 5]);
+        await reader.expectProgress(rev + 5);
+        reader.watch.cancel();
+      });
+
       it('a single-key watch sees only that key, not keys that share its leading characters', async () => {
         const s = await open();
         const reader = new WatchReader(s.watch('/a'));
@@ -761,10 +850,13 @@ export function storeConformance(name: string, harness: ConformanceHarness): voi
       it('close ends every watch with StoreClosedError', async () => {
         const s = await open();
         const reader = new WatchReader(s.watch('/k'));
-        const pending = reader.next();
+        const pending = reader.next().then(
+          (r) => r,
+          (e: unknown) => e,
+        );
         await tick(10);
         await s.close();
-        await assert.rejects(pending, isError(StoreClosedError));
+        isError(StoreClosedError)(await pending);
       });
 
       if (harness.maxWatcherLag !== undefined) {
@@ -999,6 +1091,14 @@ export function storeConformance(name: string, harness: ConformanceHarness): voi
         assert.equal((await s.range('/big2')).count, 0);
       });
 
+      it('a key plus value of exactly 1.5 MiB is accepted', async () => {
+        const s = await open();
+        const key = '/exact';
+        const r = await s.create(key, new Uint8Array(MAX_REQUEST_BYTES - key.length));
+        assert.equal(r.succeeded, true);
+        assert.equal((await s.range(key)).kvs[0]!.value.length, MAX_REQUEST_BYTES - key.length);
+      });
+
       it('a 1 MiB value is accepted and read back intact', async () => {
         const s = await open();
         const v = new Uint8Array(1024 * 1024);
@@ -1047,8 +1147,8 @@ export function storeConformance(name: string, harness: ConformanceHarness): voi
       it('writes issued before close are finished, not lost', async () => {
         const s = await open();
         const pending = [s.create('/p/1', bytes('1')), s.create('/p/2', bytes('2')), s.create('/p/3', bytes('3'))];
-        await s.close();
-        const results = await Promise.allSettled(pending);
+        await timeout(s.close(), WAIT_MS, 'close');
+        const results = await timeout(Promise.allSettled(pending), WAIT_MS, 'the writes issued before close to settle');
         for (const r of results) {
           assert.equal(r.status, 'fulfilled', r.status === 'rejected' ? String(r.reason) : '');
           if (r.status === 'fulfilled') assert.equal(r.value.succeeded, true);
@@ -1120,11 +1220,34 @@ export function storeConformance(name: string, harness: ConformanceHarness): voi
           await assert.rejects(r.leaseKeepAlive(gone.id), isError(LeaseNotFoundError));
           const fresh = await r.leaseGrant(60);
           assert.notEqual(fresh.id, g.id, 'a new lease does not reuse a live id');
-          const rev = await currentRevision(r);
           await r.leaseRevoke(g.id);
-          assert.equal(await currentRevision(r), rev + 1);
           assert.equal((await r.range('/l/', { prefix: true })).count, 0);
         });
+
+        if (harness.clock) {
+          const clock = harness.clock;
+          it('a lease still expires after a reopen, deleting its keys', async () => {
+            const s = await open();
+            const g = await s.leaseGrant(10);
+            await s.create('/l/a', bytes('1'), { lease: g.id });
+            await s.create('/l/b', bytes('1'));
+            const r = await reopen();
+            const reader = new WatchReader(r.watch('/l/', { prefix: true, prevKv: true }));
+            clock.advance(11_000);
+            await eventually(async () => (await r.range('/l/a')).count === 0, 'the lease to expire after the reopen');
+            const [e] = await reader.events(1);
+            assert.equal(e!.type, 'delete');
+            assert.equal(e!.kv.key, '/l/a');
+            assert.equal(e!.prevKv?.lease, g.id);
+            assert.equal((await r.range('/l/b')).count, 1);
+            await assert.rejects(r.leaseKeepAlive(g.id), isError(LeaseNotFoundError));
+            reader.watch.cancel();
+            // And the expiry itself is durable.
+            const again = await reopen();
+            assert.equal((await again.range('/l/a')).count, 0);
+            assert.equal((await again.status()).leases, 0);
+          });
+        }
 
         it('several reopens in a row keep everything', async () => {
           let s = await open();

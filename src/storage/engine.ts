@@ -21,7 +21,7 @@ import {
   StoreClosedError,
 } from './errors.ts';
 import { lockDir, prepareDir, segmentName, snapshotName } from './files.ts';
-import { MvccIndex, restoredRev, type Rev } from './mvcc.ts';
+import { MvccIndex, publicKv, restoredRev, type Rev } from './mvcc.ts';
 import { readSnapshot, writeSnapshot, type SnapshotMeta } from './snapshot.ts';
 import {
   MAX_LEASE_TTL,
@@ -75,6 +75,9 @@ interface Pending {
   cut?: (seq: number) => void;
   /** Applied once durable (e.g. a compaction starting). */
   onCommit?: () => void;
+  /** Live keys and leases once this unit is applied (what status reports after it commits). */
+  liveKeys?: number;
+  leaseCount?: number;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -104,6 +107,9 @@ class Engine implements EmbeddedStore {
 
   private index = new MvccIndex();
   private committed = 1;
+  /** Live keys and leases as of `committed` (the index also counts writes still in flight). */
+  private committedKeys = 0;
+  private committedLeases = 0;
   private readonly hub: WatchHub;
   private leases = new Map<number, Lease>();
   private lastLeaseId = 0;
@@ -178,6 +184,8 @@ class Engine implements EmbeddedStore {
       }
       await replay(dir, segments, (records) => this.replayRecords(records));
       this.committed = this.index.revision;
+      this.committedKeys = this.index.liveKeys;
+      this.committedLeases = this.leases.size;
       this.attachLeasedKeys();
       this.wal = await Wal.open(dir, segments[segments.length - 1] ?? from, {
         fsync: this.fsync,
@@ -309,7 +317,7 @@ class Engine implements EmbeddedStore {
 
   private enqueue(p: Omit<Pending, 'resolve' | 'reject'>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ ...p, resolve, reject });
+      this.queue.push({ ...p, liveKeys: this.index.liveKeys, leaseCount: this.leases.size, resolve, reject });
       if (!this.flushRunning) this.flushDone = this.flush();
     });
   }
@@ -359,6 +367,8 @@ class Engine implements EmbeddedStore {
         const from = this.committed;
         for (const p of batch) {
           if (p.lastRev > this.committed) this.committed = p.lastRev;
+          this.committedKeys = p.liveKeys ?? this.committedKeys;
+          this.committedLeases = p.leaseCount ?? this.committedLeases;
           p.onCommit?.();
         }
         this.hub.notify(from, this.committed);
@@ -419,7 +429,7 @@ class Engine implements EmbeddedStore {
       after: options.after,
       countOnly: options.countOnly ?? false,
     });
-    return { kvs: r.kvs, more: r.more, count: r.count, revision };
+    return { kvs: r.kvs.map(publicKv), more: r.more, count: r.count, revision };
   }
 
   async create(key: string, value: Uint8Array, options: WriteOptions = {}): Promise<TxnResult> {
@@ -455,7 +465,7 @@ class Engine implements EmbeddedStore {
       lastRev: rev.modRevision,
       bytes: key.length,
     });
-    return { succeeded: true, revision: rev.modRevision, kv: live };
+    return { succeeded: true, revision: rev.modRevision, kv: publicKv(live) };
   }
 
   private async write(key: string, value: Uint8Array, lease: number): Promise<TxnResult> {
@@ -466,7 +476,7 @@ class Engine implements EmbeddedStore {
       lastRev: rev.modRevision,
       bytes: key.length + value.length,
     });
-    return { succeeded: true, revision: rev.modRevision, kv: rev };
+    return { succeeded: true, revision: rev.modRevision, kv: publicKv(rev) };
   }
 
   /**
@@ -476,7 +486,7 @@ class Engine implements EmbeddedStore {
   private async failed(current: Rev | undefined): Promise<TxnResult> {
     const revision = this.index.revision;
     if (revision > this.committed) await this.enqueue({ records: [], undo: [], lastRev: 0, bytes: 0 });
-    return current ? { succeeded: false, revision, kv: current } : { succeeded: false, revision };
+    return current ? { succeeded: false, revision, kv: publicKv(current) } : { succeeded: false, revision };
   }
 
   watch(key: string, options: WatchOptions = {}): Watch {
@@ -694,9 +704,9 @@ class Engine implements EmbeddedStore {
     return {
       revision: this.committed,
       compactRevision: this.index.compactRevision,
-      keys: this.index.liveKeys,
+      keys: this.committedKeys,
       watchers: this.hub.size,
-      leases: this.leases.size,
+      leases: this.committedLeases,
     };
   }
 

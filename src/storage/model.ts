@@ -182,6 +182,14 @@ export class StoreModel {
    */
   watchEvents(key: string, options: { prefix?: boolean; startRevision: number; prevKv?: boolean }): WatchEvent[] {
     if (options.startRevision < this.compactRevision) throw new CompactedError(this.compactRevision);
+    return this.eventsSince(key, options);
+  }
+
+  /**
+   * The events from `startRevision` on, whatever the compact revision: what a watcher that was
+   * already running before a compaction receives.
+   */
+  eventsSince(key: string, options: { prefix?: boolean; startRevision: number; prevKv?: boolean }): WatchEvent[] {
     const out: WatchEvent[] = [];
     for (const entry of this.history) {
       if (entry.revision < options.startRevision) continue;

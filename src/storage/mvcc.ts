@@ -30,6 +30,22 @@ function makeRev(
   return { key, value, createRevision, modRevision, version, lease, deleted };
 }
 
+/**
+ * A caller's own copy of a version: the bytes handed out are never the stored ones, so no
+ * reader can change what the store holds (a copy costs far less than the JSON decoding that
+ * follows every read).
+ */
+export function publicKv(r: Rev): KeyValue {
+  return {
+    key: r.key,
+    value: r.value.length === 0 ? EMPTY : Buffer.from(r.value),
+    createRevision: r.createRevision,
+    modRevision: r.modRevision,
+    version: r.version,
+    lease: r.lease,
+  };
+}
+
 /** The newest version in `revs` at or below `revision`, or undefined. */
 function revAt(revs: readonly Rev[], revision: number): Rev | undefined {
   const last = revs[revs.length - 1];

@@ -5,7 +5,7 @@
 // `maxLag` events queued, instead of holding memory or slowing the writers.
 
 import { CompactedError, StoreClosedError, type StorageError } from './errors.ts';
-import type { Rev } from './mvcc.ts';
+import { publicKv, type Rev } from './mvcc.ts';
 import type { Watch, WatchEvent, WatchOptions, WatchResponse } from './types.ts';
 
 /** What the hub reads from the engine. */
@@ -25,7 +25,7 @@ function matches(key: string, prefix: boolean, r: Rev): boolean {
 
 function toEvent(r: Rev, prev: Rev | undefined): WatchEvent {
   const type = r.deleted ? 'delete' : 'put';
-  return prev ? { type, kv: r, prevKv: prev } : { type, kv: r };
+  return prev ? { type, kv: publicKv(r), prevKv: publicKv(prev) } : { type, kv: publicKv(r) };
 }
 
 interface Group {
