@@ -209,25 +209,19 @@ export function frame(payload: Buffer): Buffer {
   return out;
 }
 
-export type FrameScan =
-  | { ok: true; payload: Buffer; next: number }
-  /** `reachesEnd`: the bad frame claims (or leaves) nothing valid after it, as a torn write does. */
-  | { ok: false; reason: string; reachesEnd: boolean };
+export type FrameScan = { ok: true; payload: Buffer; next: number } | { ok: false; reason: string };
 
 /** Reads the frame at `off`. */
 export function readFrame(buf: Buffer, off: number): FrameScan {
   const left = buf.length - off;
-  if (left < FRAME_HEADER) return { ok: false, reason: 'truncated frame header', reachesEnd: true };
+  if (left < FRAME_HEADER) return { ok: false, reason: 'truncated frame header' };
   const len = buf.readUInt32LE(off);
   const end = off + FRAME_HEADER + len;
-  if (len === 0 || len > MAX_FRAME) {
-    const zeros = buf.subarray(off).every((b) => b === 0);
-    return { ok: false, reason: `impossible frame length ${len}`, reachesEnd: zeros };
-  }
-  if (end > buf.length) return { ok: false, reason: 'frame runs past the end of the file', reachesEnd: true };
+  if (len === 0 || len > MAX_FRAME) return { ok: false, reason: `impossible frame length ${len}` };
+  if (end > buf.length) return { ok: false, reason: 'frame runs past the end of the file' };
   const payload = buf.subarray(off + FRAME_HEADER, end);
   if (checksum(buf.subarray(off), payload) !== buf.readUInt32LE(off + 4)) {
-    return { ok: false, reason: 'checksum mismatch', reachesEnd: end === buf.length };
+    return { ok: false, reason: 'checksum mismatch' };
   }
   return { ok: true, payload, next: end };
 }

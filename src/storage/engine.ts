@@ -13,6 +13,7 @@ import { realClock, type Clock, type Timer } from '../util/clock.ts';
 import { encodeRecords, type LogRecord } from './codec.ts';
 import {
   CompactedError,
+  CorruptError,
   FutureRevisionError,
   InvalidArgumentError,
   LeaseNotFoundError,
@@ -164,7 +165,7 @@ class Engine implements EmbeddedStore {
       if (snap !== undefined) {
         const meta = await readSnapshot(dir, snap, (records) => {
           for (const r of records) {
-            if (r.t !== 'kv') throw new StorageError('Corrupt', `storage: snapshot holds a '${r.t}' record`);
+            if (r.t !== 'kv') throw new CorruptError(`storage: snapshot holds a '${r.t}' record`);
             this.index.restore(restoredRev(r.key, r.value, r));
           }
         });
@@ -177,8 +178,7 @@ class Engine implements EmbeddedStore {
       }
       const segments = listing.segments.filter((s) => s >= from);
       if (segments.length > 0 && segments[0] !== from) {
-        throw new StorageError(
-          'Corrupt',
+        throw new CorruptError(
           `storage: ${dir}: log segment ${segmentName(from)} is missing (the log starts at ${segmentName(segments[0]!)})`,
         );
       }
@@ -223,12 +223,7 @@ class Engine implements EmbeddedStore {
       switch (r.t) {
         case 'put':
         case 'del': {
-          if (r.rev !== this.index.revision + 1) {
-            throw new StorageError(
-              'Corrupt',
-              `storage: log revision ${r.rev} follows ${this.index.revision}; the log is out of order`,
-            );
-          }
+          this.expectRevision(r.rev);
           if (r.t === 'put') this.applyPut(r.key, Buffer.from(r.value), r.lease);
           else this.applyDelete(r.key);
           break;
@@ -240,12 +235,7 @@ class Engine implements EmbeddedStore {
         case 'revoke':
           this.leases.delete(r.id);
           if (r.keys.length > 0) {
-            if (r.rev !== this.index.revision + 1) {
-              throw new StorageError(
-                'Corrupt',
-                `storage: log revision ${r.rev} follows ${this.index.revision}; the log is out of order`,
-              );
-            }
+            this.expectRevision(r.rev);
             this.index.deleteMany(r.keys);
           }
           break;
@@ -254,8 +244,14 @@ class Engine implements EmbeddedStore {
           this.compactAll(r.rev);
           break;
         case 'kv':
-          throw new StorageError('Corrupt', 'storage: the log holds a snapshot record');
+          throw new CorruptError('storage: the log holds a snapshot record');
       }
+    }
+  }
+
+  private expectRevision(rev: number): void {
+    if (rev !== this.index.revision + 1) {
+      throw new CorruptError(`storage: log revision ${rev} follows ${this.index.revision}; the log is out of order`);
     }
   }
 

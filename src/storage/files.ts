@@ -107,17 +107,31 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Takes the directory's lock file; a lock left by a process that is gone is taken over. */
+/** Directories this process has open: a LOCK naming our own pid is stale only if not here. */
+const heldHere = new Set<string>();
+
+/**
+ * Takes the directory's lock file. A lock left by a process that is gone (or by this process
+ * for a store it no longer has open) is taken over.
+ */
 export async function lockDir(dir: string): Promise<() => Promise<void>> {
   const path = join(dir, 'LOCK');
+  const id = await fs.realpath(dir);
+  if (heldHere.has(id)) throw new StorageError('Locked', `storage: ${dir} is in use by process ${process.pid} (this one)`);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await fs.writeFile(path, `${process.pid}\n`, { flag: 'wx' });
+      heldHere.add(id);
       return async () => {
+        heldHere.delete(id);
         await fs.rm(path, { force: true });
       };
     } catch (err) {
-      if (errno(err) !== 'EEXIST') throw err;
+      if (errno(err) !== 'EEXIST') {
+        // A full disk can leave the lock file created but empty.
+        await fs.rm(path, { force: true }).catch(() => {});
+        throw ioError(err, path, 'creating');
+      }
       const pid = parseInt(await fs.readFile(path, 'utf8').catch(() => ''), 10);
       if (pid > 0 && pid !== process.pid && alive(pid)) {
         throw new StorageError('Locked', `storage: ${dir} is in use by process ${pid}`);

@@ -4,7 +4,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import fs from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeRecords, frame, readFrame, type LogRecord } from './codec.ts';
+import { FRAME_HEADER, decodeRecords, frame, readFrame, type LogRecord } from './codec.ts';
 import { CorruptError, StorageError } from './errors.ts';
 import { fsyncDir, ioError, segmentName } from './files.ts';
 
@@ -59,7 +59,10 @@ export async function replay(
     while (off < buf.length) {
       const f = readFrame(buf, off);
       if (!f.ok) {
-        if (last && f.reachesEnd) {
+        // A crash tears only the last write, so nothing valid can follow a torn frame. If a
+        // whole frame does follow, this is damage in the middle of the log.
+        const after = last ? nextValidFrame(buf, off + 1) : off;
+        if (last && after === undefined) {
           stats.truncatedBytes += buf.length - off;
           await fs.truncate(path, off);
           break;
@@ -77,6 +80,16 @@ export async function replay(
     }
   }
   return stats;
+}
+
+/** Offset of the first intact frame at or after `from`, if any. Used only on damaged logs. */
+function nextValidFrame(buf: Buffer, from: number): number | undefined {
+  for (let off = from; off + FRAME_HEADER < buf.length; off++) {
+    const len = buf.readUInt32LE(off);
+    if (len === 0 || off + FRAME_HEADER + len > buf.length) continue;
+    if (readFrame(buf, off).ok) return off;
+  }
+  return undefined;
 }
 
 export interface WalOptions {
