@@ -4,6 +4,7 @@
 // bench/results/<area>.json and prints a summary table. Exits 1 when a bench throws (missed
 // targets are reported, not failed on: absolute figures drift between runs on these machines).
 import { readdirSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BENCH_DIR, formatTable, verdict, writeResults, type Metrics } from './lib.ts';
@@ -23,6 +24,9 @@ async function main(): Promise<number> {
   }
   const areas = wanted.length ? available.filter((a) => wanted.includes(a)) : available;
 
+  // Other work on the machine skews every figure; say how busy it was, before and after.
+  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  const loadBefore = load();
   const tables: string[] = [];
   const failures: string[] = [];
   let missed = 0;
@@ -52,6 +56,7 @@ async function main(): Promise<number> {
       (failures.length ? `; failed: ${failures.join(', ')}` : '') +
       `; ${missed} target(s) missed`,
   );
+  console.log(`bench: load average ${loadBefore} before, ${load()} after (${availableParallelism()} cores)`);
   return failures.length ? 1 : 0;
 }
 

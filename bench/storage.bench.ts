@@ -1,6 +1,7 @@
 // Storage benchmarks: the embedded engine (durable, under os.tmpdir()) against a real etcd
 // started in the same run, where /usr/bin/etcd exists. See DESIGN.md, "Benchmarks".
 //
+//   disk       the machine's own fdatasync latency, which every durable write pays
 //   put        create of new keys (256-byte values), 1 writer and 64 concurrent writers
 //   range      single-key get and a 100-key prefix range out of 10,000 keys, p50/p99
 //   watch      1,000 prefix watchers, 500 events at a steady pace, write-to-receipt p50/p99
@@ -12,9 +13,10 @@
 // engine is better (ours/etcd for throughput, etcd/ours for latency).
 //
 // Run as `node --import tsx bench/storage.bench.ts --recovery-child DIR KEYS` it is the child
-// of the recovery benchmark.
+// of the recovery benchmark. KUBELITE_BENCH_ONLY=watch,recovery runs only the sections named.
 import { randomFillSync } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -51,6 +53,9 @@ const COMPACT_KEYS = 20_000;
 const COMPACT_VERSIONS = 10;
 const RECOVERY_KEYS = Number(process.env.KUBELITE_BENCH_RECOVERY_KEYS ?? 1_000_000);
 const RECOVERY_CONCURRENCY = 256;
+/** Comma-separated section names (put, range, watch, compaction, recovery) to run only those. */
+const ONLY = (process.env.KUBELITE_BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const wanted = (section: string) => ONLY.length === 0 || ONLY.includes(section);
 
 const VALUE_256 = randomFillSync(Buffer.alloc(256));
 const VALUE_1K = randomFillSync(Buffer.alloc(1024));
@@ -138,6 +143,37 @@ function compared(
   }
   put(ctx, name, m);
   if (theirs !== undefined) put(ctx, `${name}.etcd`, { value: theirs, unit });
+}
+
+// ---- disk ---------------------------------------------------------------------------------
+
+/**
+ * The machine's own fdatasync latency (300-byte appends, one every 5 ms, as the watch
+ * benchmark writes): every durable write pays it, so it bounds the latencies below.
+ */
+async function benchDisk(ctx: Ctx): Promise<void> {
+  const dir = tempDir('disk');
+  try {
+    const fh = await open(join(dir.path, 'probe'), 'w');
+    try {
+      const s = new Samples(500);
+      const rec = Buffer.alloc(300);
+      await paced(500, WATCH_INTERVAL_MS, async () => {
+        const t = now();
+        await fh.write(rec);
+        await fh.datasync();
+        s.push(now() - t);
+      });
+      const sum = summarize(s.values());
+      log(`disk: append + fdatasync p50 ${ms(sum.p50)} p99 ${ms(sum.p99)} max ${ms(sum.max)} ms`);
+      put(ctx, 'disk.fdatasync.p50', { value: sum.p50, unit: 'ms' });
+      put(ctx, 'disk.fdatasync.p99', { value: sum.p99, unit: 'ms' });
+    } finally {
+      await fh.close();
+    }
+  } finally {
+    dir.remove();
+  }
 }
 
 // ---- put ----------------------------------------------------------------------------------
@@ -228,6 +264,8 @@ async function benchRange(ctx: Ctx, store: Store): Promise<void> {
 
 interface WatchRun {
   latencies: ReturnType<typeof summarize>;
+  /** Write call to the write's own promise resolving (the commit, fsync included). */
+  commits: ReturnType<typeof summarize>;
   delivered: number;
   expected: number;
 }
@@ -245,6 +283,7 @@ async function watchRun(
   deliveryTimeoutMs: number,
 ): Promise<WatchRun> {
   const sent = new Float64Array(WATCH_EVENTS).fill(NaN);
+  const committed = new Float64Array(WATCH_EVENTS);
   const lat = new Samples(watchers * WATCH_EVENTS);
   const expected = watchers * WATCH_EVENTS;
   let delivered = 0;
@@ -263,14 +302,15 @@ async function watchRun(
   log(`${label}: ${watchers} watchers set up in ${Math.round(now() - t0)} ms`);
   try {
     await paced(WATCH_EVENTS, WATCH_INTERVAL_MS, async (i) => {
-      sent[i] = now();
+      const t = (sent[i] = now());
       mustSucceed(await write(`${prefix}e-${pad(i)}`), `${label} create`);
+      committed[i] = now() - t;
     });
     await Promise.race([done, sleep(deliveryTimeoutMs)]);
   } finally {
     await unsubscribe();
   }
-  return { latencies: summarize(lat.values()), delivered, expected };
+  return { latencies: summarize(lat.values()), commits: summarize(committed), delivered, expected };
 }
 
 async function benchWatch(ctx: Ctx, store: Store): Promise<void> {
@@ -309,7 +349,10 @@ async function benchWatch(ctx: Ctx, store: Store): Promise<void> {
   if (ours.delivered !== ours.expected) {
     throw new Error(`engine watch delivered ${ours.delivered} of ${ours.expected} events within 30 s`);
   }
-  log(`engine watch p50 ${ms(ours.latencies.p50)} p99 ${ms(ours.latencies.p99)} max ${ms(ours.latencies.max)} ms`);
+  log(
+    `engine watch p50 ${ms(ours.latencies.p50)} p99 ${ms(ours.latencies.p99)} max ${ms(ours.latencies.max)} ms; ` +
+      `its writes' commit p50 ${ms(ours.commits.p50)} p99 ${ms(ours.commits.p99)} ms`,
+  );
 
   // etcd through the etcd3 client: every watcher shares one gRPC stream in this process.
   let theirs: WatchRun | undefined;
@@ -351,6 +394,8 @@ async function benchWatch(ctx: Ctx, store: Store): Promise<void> {
   compared(ctx, `${name}.p50`, ours.latencies.p50, sameCount ? theirs?.latencies.p50 : undefined, 'ms');
   compared(ctx, `${name}.p99`, ours.latencies.p99, sameCount ? theirs?.latencies.p99 : undefined, 'ms', { target: 5 });
   put(ctx, `${name}.max`, { value: ours.latencies.max, unit: 'ms' });
+  // The write's own commit (fsync included) is part of every delivery latency above.
+  compared(ctx, `${name}.write_commit.p99`, ours.commits.p99, sameCount ? theirs?.commits.p99 : undefined, 'ms');
   if (theirs && !sameCount) {
     put(ctx, `watch.etcd_${etcdWatchers}_watchers.p50`, { value: theirs.latencies.p50, unit: 'ms', anchor: ctx.anchor });
     put(ctx, `watch.etcd_${etcdWatchers}_watchers.p99`, { value: theirs.latencies.p99, unit: 'ms', anchor: ctx.anchor });
@@ -383,11 +428,11 @@ async function benchCompaction(ctx: Ctx): Promise<void> {
     log(`compaction: loaded ${revs} revisions in ${Math.round(loadMs)} ms`);
 
     // Background writers and a stall meter, run once as a baseline and once around compact().
+    let n = 0; // background keys, shared by both windows: every create is of a new key
     const window = async (during: () => Promise<void>) => {
       let stop = false;
       let writes = 0;
       let maxWrite = 0;
-      let n = 0;
       let writeError: { err: unknown } | undefined;
       const writers = Array.from({ length: 4 }, async () => {
         try {
@@ -544,6 +589,7 @@ async function recoveryChild(dir: string, expectedKeys: number): Promise<void> {
 // ---- entry points -------------------------------------------------------------------------
 
 async function section(ctx: Ctx, name: string, timeoutMs: number, fn: () => Promise<void>): Promise<void> {
+  if (!wanted(name)) return;
   const t = now();
   log(`${name} ...`);
   try {
@@ -558,7 +604,9 @@ async function section(ctx: Ctx, name: string, timeoutMs: number, fn: () => Prom
 export default async function run(): Promise<Metrics> {
   const openStore = await loadEngine();
   const { startEtcd } = await import('./etcd.ts');
-  const started = await startEtcd();
+  const started = ['put', 'range', 'watch'].some(wanted)
+    ? await startEtcd()
+    : { etcd: undefined, reason: 'not needed by the sections chosen (KUBELITE_BENCH_ONLY)' };
   if (!started.etcd) log(`etcd comparison skipped: ${started.reason}`);
   else log(`etcd ${started.etcd.version} at ${started.etcd.endpoint} (pid ${started.etcd.pid})`);
   const ctx: Ctx = {
@@ -570,6 +618,7 @@ export default async function run(): Promise<Metrics> {
   };
   const dir = tempDir('store');
   try {
+    await section(ctx, 'disk', 60_000, () => benchDisk(ctx));
     const store = await openStore({ dir: dir.path });
     try {
       await section(ctx, 'put', 180_000, () => benchPut(ctx, store));
