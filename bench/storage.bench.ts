@@ -12,8 +12,8 @@
 // Ratios compare with etcd through the `etcd3` client and are oriented so that > 1 means the
 // engine is better (ours/etcd for throughput, etcd/ours for latency).
 //
-// Run as `node --import tsx bench/storage.bench.ts --recovery-child DIR KEYS` it is the child
-// of the recovery benchmark. KUBELITE_BENCH_ONLY=watch,recovery runs only the sections named.
+// Run as `node --import tsx bench/storage.bench.ts --load-child|--recovery-child DIR KEYS` it
+// is one of the two children of the recovery benchmark (load, then restart). KUBELITE_BENCH_ONLY=watch,recovery runs only the sections named.
 import { randomFillSync } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -514,20 +514,11 @@ interface RecoveryReport {
 async function benchRecovery(ctx: Ctx): Promise<void> {
   const dir = tempDir('recovery');
   try {
-    const store = await ctx.openStore({ dir: dir.path });
+    // The load runs in its own process too: a parent still holding (and collecting) the
+    // loaded heap would compete with the restarting child for the machine's two cores.
     const t0 = now();
-    let loaded = 0;
-    try {
-      await runConcurrent(RECOVERY_KEYS, RECOVERY_CONCURRENCY, async (i) => {
-        const v = Buffer.allocUnsafe(1024);
-        VALUE_1K.copy(v);
-        v.writeUInt32BE(i, 0);
-        mustSucceed(await store.create(`/registry/pods/ns-${pad(i % 1000, 4)}/pod-${pad(i, 7)}`, v), 'engine create');
-        if (++loaded % 200_000 === 0) log(`recovery: loaded ${loaded} keys in ${Math.round(now() - t0)} ms`);
-      });
-    } finally {
-      await store.close();
-    }
+    const load = await runTsChild(THIS_FILE, ['--load-child', dir.path, String(RECOVERY_KEYS)], { timeoutMs: 600_000 });
+    if (load.code !== 0) throw new Error(`load child failed (code ${load.code}): ${load.stderr.trim().slice(-2000)}`);
     const loadMs = now() - t0;
     const disk = dirBytes(dir.path);
     log(`recovery: ${RECOVERY_KEYS} keys of 1 KiB loaded in ${Math.round(loadMs)} ms; ${Math.round(disk / MiB)} MiB on disk`);
@@ -554,6 +545,25 @@ async function benchRecovery(ctx: Ctx): Promise<void> {
     put(ctx, 'recovery.load_rate', { value: (RECOVERY_KEYS / loadMs) * 1000, unit: 'ops/s' });
   } finally {
     dir.remove();
+  }
+}
+
+/** The loading side: write the keys with many concurrent writers, then close. */
+async function loadChild(dir: string, keys: number): Promise<void> {
+  const openStore = await loadEngine();
+  const store = await openStore({ dir });
+  const t0 = now();
+  let loaded = 0;
+  try {
+    await runConcurrent(keys, RECOVERY_CONCURRENCY, async (i) => {
+      const v = Buffer.allocUnsafe(1024);
+      VALUE_1K.copy(v);
+      v.writeUInt32BE(i, 0);
+      mustSucceed(await store.create(`/registry/pods/ns-${pad(i % 1000, 4)}/pod-${pad(i, 7)}`, v), 'engine create');
+      if (++loaded % 200_000 === 0) log(`recovery: loaded ${loaded} keys in ${Math.round(now() - t0)} ms`);
+    });
+  } finally {
+    await store.close();
   }
 }
 
@@ -637,9 +647,10 @@ export default async function run(): Promise<Metrics> {
   return ctx.metrics;
 }
 
-if (process.argv[2] === '--recovery-child' && process.argv[1] && resolve(process.argv[1]) === THIS_FILE) {
+const childRole = process.argv[1] && resolve(process.argv[1]) === THIS_FILE ? process.argv[2] : undefined;
+if (childRole === '--recovery-child' || childRole === '--load-child') {
   const [dir, keys] = process.argv.slice(3);
-  recoveryChild(dir ?? '', Number(keys)).then(
+  (childRole === '--load-child' ? loadChild : recoveryChild)(dir ?? '', Number(keys)).then(
     () => process.exit(0),
     (err) => {
       console.error(err);

@@ -3,7 +3,7 @@
 // rejected by not being here. Keys are strings (Kubernetes keys are ASCII paths such as
 // `/registry/pods/default/nginx`); values are bytes.
 
-/** One stored version of a key, as etcd's mvccpb.KeyValue. */
+/** One stored version of a key, as etcd's mvccpb.KeyValue. Reads return their own copies. */
 export interface KeyValue {
   readonly key: string;
   readonly value: Uint8Array;
@@ -71,11 +71,15 @@ export interface WatchEvent {
   readonly prevKv?: KeyValue;
 }
 
-/** A batch of events, in revision order, or an empty progress notification. */
+/**
+ * A batch of events, in revision order, or an empty progress notification. The values are
+ * copies (no watcher can change the store), but one batch is shared by every watcher of the
+ * same key range: treat it as read-only.
+ */
 export interface WatchResponse {
   /** Every event at or below this revision has been delivered. */
   readonly revision: number;
-  readonly events: WatchEvent[];
+  readonly events: readonly WatchEvent[];
 }
 
 export interface WatchOptions {
