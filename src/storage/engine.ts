@@ -224,8 +224,9 @@ class Engine implements EmbeddedStore {
         case 'put':
         case 'del': {
           this.expectRevision(r.rev);
-          if (r.t === 'put') this.applyPut(r.key, Buffer.from(r.value), r.lease);
-          else this.applyDelete(r.key);
+          // Log values are views into the segment buffer: copy, so the segment can be freed.
+          if (r.t === 'put') this.applyWrite(r.key, Buffer.from(r.value), r.lease);
+          else this.applyWrite(r.key, null);
           break;
         }
         case 'grant':
@@ -263,11 +264,14 @@ class Engine implements EmbeddedStore {
 
   // ---- applying writes to memory (with their undo) ----
 
-  /** Puts and keeps lease attachments right; returns the undo step. */
-  private applyPut(key: string, value: Uint8Array, lease: number): { rev: Rev; undo: () => void } {
+  /**
+   * Puts (or, with a null value, deletes) and keeps lease attachments right; returns the
+   * undo step.
+   */
+  private applyWrite(key: string, value: Uint8Array | null, lease = 0): { rev: Rev; undo: () => void } {
     const before = this.index.latest(key);
     const oldLease = before && !before.deleted ? before.lease : 0;
-    const rev = this.index.put(key, value, lease);
+    const rev = value ? this.index.put(key, value, lease) : this.index.delete(key);
     if (oldLease) this.leases.get(oldLease)?.keys.delete(key);
     if (lease) this.leases.get(lease)?.keys.add(key);
     return {
@@ -275,20 +279,6 @@ class Engine implements EmbeddedStore {
       undo: () => {
         this.index.undo(rev);
         if (lease) this.leases.get(lease)?.keys.delete(key);
-        if (oldLease) this.leases.get(oldLease)?.keys.add(key);
-      },
-    };
-  }
-
-  private applyDelete(key: string): { rev: Rev; undo: () => void } {
-    const before = this.index.latest(key);
-    const oldLease = before && !before.deleted ? before.lease : 0;
-    const rev = this.index.delete(key);
-    if (oldLease) this.leases.get(oldLease)?.keys.delete(key);
-    return {
-      rev,
-      undo: () => {
-        this.index.undo(rev);
         if (oldLease) this.leases.get(oldLease)?.keys.add(key);
       },
     };
@@ -454,7 +444,7 @@ class Engine implements EmbeddedStore {
     const cur = this.index.latest(key);
     const live = cur && !cur.deleted ? cur : undefined;
     if (!live || (modRevision !== undefined && live.modRevision !== modRevision)) return this.failed(live);
-    const { rev, undo } = this.applyDelete(key);
+    const { rev, undo } = this.applyWrite(key, null);
     await this.enqueue({
       records: [{ t: 'del', rev: rev.modRevision, key }],
       undo: [undo],
@@ -465,7 +455,7 @@ class Engine implements EmbeddedStore {
   }
 
   private async write(key: string, value: Uint8Array, lease: number): Promise<TxnResult> {
-    const { rev, undo } = this.applyPut(key, value, lease);
+    const { rev, undo } = this.applyWrite(key, value, lease);
     await this.enqueue({
       records: [{ t: 'put', rev: rev.modRevision, key, value, lease }],
       undo: [undo],
