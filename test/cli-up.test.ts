@@ -16,7 +16,8 @@ after(() => {
 });
 
 function start(args: string[]): { child: ChildProcess; out: () => string; ready: Promise<string>; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Port 0: any free port, so tests never clash with a cluster already on 6443.
+  const child = spawn(process.execPath, [bin, ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -24,7 +25,7 @@ function start(args: string[]): { child: ChildProcess; out: () => string; ready:
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const ready = new Promise<string>((resolve, reject) => {
     const check = () => {
-      const line = out.split('\n').find((l) => l.includes('store ready'));
+      const line = out.split('\n').find((l) => l.includes('API server ready'));
       if (line) resolve(line);
     };
     child.stdout!.on('data', check);
@@ -38,19 +39,24 @@ function start(args: string[]): { child: ChildProcess; out: () => string; ready:
 test('up starts, stops cleanly on SIGINT and SIGTERM, and the next up resumes the data', async () => {
   const dataDir = join(root, 'data');
   const first = start(['up', '--data-dir', dataDir]);
-  assert.match(await first.ready, /store ready in \d+ ms .*revision 1, 0 keys/);
+  assert.match(await first.ready, /^kubelite: API server ready at https:\/\/127\.0\.0\.1:\d+ in \d+ ms \(data dir .*, revision \d+, 4 keys\)$/);
   first.child.kill('SIGINT');
   assert.equal(await first.exit, 0);
+  assert.match(first.out(), new RegExp(`\nexport KUBECONFIG=${dataDir}/kubeconfig\n`));
   assert.match(first.out(), /stopped/);
   assert.ok(!readdirSync(join(dataDir, 'store')).includes('LOCK'), 'lock released on stop');
 
   // Write through the store while kubelite is down, as the API server will.
   const store = await openStore({ dir: join(dataDir, 'store') });
-  await store.create('/registry/namespaces/default', Buffer.from('{}'));
+  const put = await store.create(
+    '/registry/configmaps/default/written-while-down',
+    Buffer.from(JSON.stringify({ metadata: { name: 'written-while-down', namespace: 'default' }, data: { a: 'b' } })),
+  );
+  assert.ok(put.succeeded);
   await store.close();
 
   const second = start(['up', '--data-dir', dataDir]);
-  assert.match(await second.ready, /revision 2, 1 keys/);
+  assert.match(await second.ready, /revision \d+, 5 keys/);
   second.child.kill('SIGTERM');
   assert.equal(await second.exit, 0);
 });

@@ -22,8 +22,12 @@ program
   .description('start the cluster and keep it running until interrupted (Ctrl-C)')
   .option('--data-dir <dir>', 'where the cluster keeps its state', '~/.kubelite')
   .option('--memory', 'keep everything in memory; nothing survives the process', false)
-  .action(async (opts: { dataDir: string; memory: boolean }) => {
-    await up({ dataDir: opts.dataDir, memory: opts.memory });
+  .option('--host <address>', 'address the API server listens on', '127.0.0.1')
+  .option('--port <port>', 'port of the API server (0: any free port)', '6443')
+  .action(async (opts: { dataDir: string; memory: boolean; host: string; port: string }) => {
+    const port = Number(opts.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${opts.port} is not a port number`);
+    await up({ dataDir: opts.dataDir, memory: opts.memory, host: opts.host, port });
   });
 
 try {

@@ -1,13 +1,16 @@
 // `kubelite up`: opens the data dir and starts the components, then waits for SIGINT/SIGTERM
 // and stops them in reverse order, so that the next `up` resumes every object.
-import { mkdir, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { generatePki, kubeconfig, loadOrCreatePki, startApiServer } from '../apiserver/index.ts';
 import { openStore } from '../storage/index.ts';
 
 export interface UpOptions {
   dataDir: string;
   memory: boolean;
+  host: string;
+  port: number;
   /** Where progress lines go (stdout by default). */
   log?: (line: string) => void;
 }
@@ -39,22 +42,28 @@ export async function up(options: UpOptions): Promise<void> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   // Listen before anything is announced: whoever reads "ready" may signal straight away.
   const signal = nextSignal();
-  // Nothing else holds the event loop open yet (no server sockets), so hold it until a signal.
-  const keepAlive = setInterval(() => {}, 1 << 30);
+  const started = performance.now();
+  const dataDir = expandHome(options.dataDir);
+  if (!options.memory) await prepareDataDir(dataDir);
+  const store = await openStore(options.memory ? {} : { dir: join(dataDir, 'store') });
   try {
-    const started = performance.now();
-    const dataDir = expandHome(options.dataDir);
-    if (!options.memory) await prepareDataDir(dataDir);
-    const store = await openStore(options.memory ? {} : { dir: join(dataDir, 'store') });
-    const status = await store.status();
-    const ms = (performance.now() - started).toFixed(0);
-    const where = options.memory ? 'in memory' : `data dir ${dataDir}`;
-    log(`kubelite: store ready in ${ms} ms (${where}, revision ${status.revision}, ${status.keys} keys)`);
-
-    log(`kubelite: ${await signal} received, stopping`);
-    await store.close();
-    log('kubelite: stopped');
+    const pki = options.memory ? await generatePki() : await loadOrCreatePki(join(dataDir, 'pki'));
+    const api = await startApiServer({ store, pki, host: options.host, port: options.port });
+    const configPath = options.memory ? join(tmpdir(), `kubelite-${process.pid}.kubeconfig`) : join(dataDir, 'kubeconfig');
+    try {
+      await writeFile(configPath, kubeconfig(pki, api.url), { mode: 0o600 });
+      const status = await store.status();
+      const ms = (performance.now() - started).toFixed(0);
+      const where = options.memory ? 'in memory' : `data dir ${dataDir}`;
+      log(`kubelite: API server ready at ${api.url} in ${ms} ms (${where}, revision ${status.revision}, ${status.keys} keys)`);
+      log(`export KUBECONFIG=${configPath}`);
+      log(`kubelite: ${await signal} received, stopping`);
+    } finally {
+      await api.close();
+      if (options.memory) await rm(configPath, { force: true });
+    }
   } finally {
-    clearInterval(keepAlive);
+    await store.close();
   }
+  log('kubelite: stopped');
 }

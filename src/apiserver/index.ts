@@ -1,0 +1,122 @@
+// The API server: TLS front, handler, built-in namespaces, and the kubeconfig for the admin.
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { ResourceRegistry } from '../api/registry.ts';
+import { StatusError } from '../api/errors.ts';
+import type { Store } from '../storage/index.ts';
+import { realClock, type Clock } from '../util/clock.ts';
+import { defaultPresenter } from './present.ts';
+import { ResourceStore, noHooks, type ObjectHooks } from './rest.ts';
+import { createApiHandler, notFoundNamespace, type PatchApplier, type Presenter } from './server.ts';
+import { simplePatcher } from './patch.ts';
+import { NamespaceLifecycle } from './namespaces.ts';
+import type { Pki } from './pki.ts';
+
+export { loadOrCreatePki, generatePki, type Pki } from './pki.ts';
+export { kubeconfig } from './kubeconfig.ts';
+
+export interface ApiServerOptions {
+  store: Store;
+  pki: Pki;
+  host?: string;
+  port?: number;
+  clock?: Clock;
+  hooks?: ObjectHooks;
+  presenter?: Presenter;
+  patcher?: PatchApplier;
+  registry?: ResourceRegistry;
+  bookmarkEveryMs?: number;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  registry: ResourceRegistry;
+  rest: ResourceStore;
+  close(): Promise<void>;
+}
+
+/** Namespaces every cluster starts with. */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
+  const registry = o.registry ?? new ResourceRegistry();
+  const clock = o.clock ?? realClock;
+  const rest = new ResourceStore(o.store, clock, o.hooks ?? noHooks);
+  const nsInfo = registry.get('', 'v1', 'namespaces')!;
+  for (const name of SYSTEM_NAMESPACES) {
+    await rest.create(nsInfo, undefined, { metadata: { name } }).catch((err: unknown) => {
+      if (!(err instanceof StatusError && err.code === 409)) throw err;
+    });
+  }
+  const namespaces = new NamespaceLifecycle(rest, registry);
+  await namespaces.resume();
+  let ready = false;
+  const host = o.host ?? '127.0.0.1';
+  let serverAddress = `${host}:${o.port ?? 6443}`;
+  const handler = createApiHandler({
+    registry,
+    rest,
+    presenter: o.presenter ?? defaultPresenter,
+    patcher: o.patcher ?? simplePatcher,
+    get serverAddress() {
+      return serverAddress;
+    },
+    ready: () => ready,
+    onNamespaceTerminating: (name) => namespaces.start(name),
+    ...(o.bookmarkEveryMs ? { bookmarkEveryMs: o.bookmarkEveryMs } : {}),
+    checkNamespace: async (name) => {
+      let ns;
+      try {
+        ns = await rest.get(nsInfo, undefined, name);
+      } catch (err) {
+        if (err instanceof StatusError && err.code === 404) throw notFoundNamespace(name);
+        throw err;
+      }
+      if (ns.metadata?.deletionTimestamp) {
+        throw new StatusError(
+          403,
+          'Forbidden',
+          `unable to create new content in namespace ${name} because it is being terminated`,
+          { name, kind: 'namespaces' },
+        );
+      }
+    },
+  });
+  const server = https.createServer(
+    {
+      key: o.pki.server.key,
+      cert: o.pki.server.cert,
+      ca: o.pki.ca.cert,
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
+    handler,
+  );
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 6443, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  serverAddress = `${host}:${port}`;
+  ready = true;
+  const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return {
+    url,
+    port,
+    registry,
+    rest,
+    close: async () => {
+      ready = false;
+      await namespaces.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

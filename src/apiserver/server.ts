@@ -1,0 +1,539 @@
+// The HTTP front of the API server: TLS, body limits, content negotiation, routing to
+// discovery, health and resource handlers, and errors as `Status` objects. The handler is a
+// plain (req, res) function so it can also be served without TLS in tests.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { stringify as toYaml, parse as parseYaml } from 'yaml';
+import {
+  StatusError,
+  badRequest,
+  internalError,
+  methodNotAllowed,
+  notAcceptable,
+  notFound,
+  tooLarge,
+  unsupportedMediaType,
+} from '../api/errors.ts';
+import { groupVersion, type ResourceInfo, type ResourceRegistry } from '../api/registry.ts';
+import { DISCOVERY_V2, aggregated, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
+import { negotiate, parseAccept, parseRequest, type Rendering, type ResourceRequest } from './request.ts';
+import type { Obj, ResourceStore } from './rest.ts';
+import { watchEvents, type ObjectEvent } from './watch.ts';
+
+export const MAX_BODY = 3 * 1024 * 1024;
+
+export const VERSION_INFO = {
+  major: '1',
+  minor: '35',
+  emulationMajor: '1',
+  emulationMinor: '35',
+  minCompatibilityMajor: '1',
+  minCompatibilityMinor: '34',
+  gitVersion: 'v1.35.0-kubelite',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2026-11-25T00:00:00Z',
+  goVersion: 'node' + process.versions.node,
+  compiler: 'tsc',
+  platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+};
+
+/** Turns objects into what the client asked for (Table rows, metadata only). */
+export interface Presenter {
+  table(info: ResourceInfo, objects: Obj[], listMeta: Obj, includeObject: string, withColumns: boolean): Obj;
+}
+
+export interface PatchApplier {
+  apply(contentType: string, current: Obj, patch: unknown, info: ResourceInfo): Obj;
+}
+
+export interface ApiHandlerOptions {
+  registry: ResourceRegistry;
+  rest: ResourceStore;
+  presenter: Presenter;
+  patcher: PatchApplier;
+  /** host:port clients reach us at (discovery's serverAddressByClientCIDRs). */
+  serverAddress: string;
+  /** Extra non-resource routes (OpenAPI documents), tried before 404. */
+  extraRoutes?: (req: IncomingMessage, path: string, url: URL) => Promise<{ type: string; body: Buffer | string; etag?: string } | undefined>;
+  /** True once the server may take traffic (readyz). */
+  ready: () => boolean;
+  bookmarkEveryMs?: number;
+  /** Called when a namespace has been marked for deletion. */
+  onNamespaceTerminating?: (name: string) => void;
+  /** Called before creating into a namespace: throws when it does not exist or is terminating. */
+  checkNamespace?: (namespace: string) => Promise<void>;
+}
+
+const PATCH_TYPES = new Set([
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+]);
+
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseBody(buf: Buffer, type: string): unknown {
+  if (buf.length === 0) return undefined;
+  const text = buf.toString('utf8');
+  try {
+    if (type === 'application/yaml' || type === 'application/apply-patch+yaml') return parseYaml(text);
+    return JSON.parse(text);
+  } catch (err) {
+    const what = type.includes('yaml') ? 'yaml' : 'json';
+    throw badRequest(`error decoding ${what}: ${(err as Error).message}`);
+  }
+}
+
+function send(res: ServerResponse, code: number, body: unknown, yaml = false): void {
+  if (res.headersSent) return;
+  const text = yaml ? toYaml(body) : JSON.stringify(body);
+  res.writeHead(code, {
+    'Content-Type': yaml ? 'application/yaml' : 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: unknown): void {
+  const se = err instanceof StatusError ? err : internalError(err);
+  send(res, se.code, se.toStatus());
+}
+
+function flag(v: string | null): boolean | undefined {
+  if (v === null) return undefined;
+  return v === 'true' || v === '1' || v === '';
+}
+
+function intParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^-?\d+$/.test(v)) throw badRequest(`invalid ${name}: ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+function dryRun(q: URLSearchParams): boolean {
+  const values = q.getAll('dryRun');
+  for (const v of values) if (v !== 'All') throw badRequest(`Invalid dry run value: ${JSON.stringify(v)}`);
+  return values.length > 0;
+}
+
+export function createApiHandler(o: ApiHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(o, req, res).catch((err: unknown) => sendError(res, err));
+  };
+}
+
+async function handle(o: ApiHandlerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'https://kubelite');
+  const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  const method = req.method ?? 'GET';
+  const accept = parseAccept(req.headers.accept);
+
+  switch (path) {
+    case '/healthz':
+    case '/livez':
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
+      return;
+    case '/readyz':
+      if (o.ready()) res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
+      else res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' }).end('[-]not ready\nreadyz check failed');
+      return;
+    case '/version':
+      send(res, 200, VERSION_INFO);
+      return;
+    case '/api':
+    case '/apis': {
+      const wantsV2 = accept.some(
+        (m) => m.params['as'] === 'APIGroupDiscoveryList' && m.params['g'] === 'apidiscovery.k8s.io' && m.params['v'] === 'v2',
+      );
+      if (wantsV2) {
+        const text = JSON.stringify(aggregated(o.registry, path === '/api'));
+        res.writeHead(200, { 'Content-Type': DISCOVERY_V2, 'Content-Length': Buffer.byteLength(text) }).end(text);
+        return;
+      }
+      send(res, 200, path === '/api' ? apiVersions(o.serverAddress) : apiGroupList(o.registry));
+      return;
+    }
+  }
+
+  const info = parseRequest(method, path, url.searchParams);
+  if (info.kind === 'nonresource') {
+    const parts = path.split('/').filter(Boolean);
+    if (parts[0] === 'api' && parts.length === 2) {
+      const doc = apiResourceList(o.registry, '', parts[1]!);
+      if (doc) return send(res, 200, doc);
+    }
+    if (parts[0] === 'apis' && parts.length === 2) {
+      const doc = apiGroup(o.registry, parts[1]!);
+      if (doc) return send(res, 200, doc);
+    }
+    if (parts[0] === 'apis' && parts.length === 3) {
+      const doc = apiResourceList(o.registry, parts[1]!, parts[2]!);
+      if (doc) return send(res, 200, doc);
+    }
+    const extra = await o.extraRoutes?.(req, path, url);
+    if (extra) {
+      const headers: Record<string, string | number> = { 'Content-Type': extra.type, 'Content-Length': Buffer.byteLength(extra.body) };
+      if (extra.etag) headers['ETag'] = `"${extra.etag}"`;
+      if (extra.etag && req.headers['if-none-match'] === `"${extra.etag}"`) {
+        res.writeHead(304, { ETag: `"${extra.etag}"` }).end();
+        return;
+      }
+      res.writeHead(200, headers).end(extra.body);
+      return;
+    }
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+    return;
+  }
+  await handleResource(o, info, req, res, url);
+}
+
+function listKindFor(info: ResourceInfo): string {
+  return info.listKind;
+}
+
+async function handleResource(
+  o: ApiHandlerOptions,
+  ri: ResourceRequest,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const q = url.searchParams;
+  const info = o.registry.get(ri.group, ri.version, ri.resource);
+  if (!info) {
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+    return;
+  }
+  if (ri.namespace !== undefined && !info.namespaced) {
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+    return;
+  }
+  if (ri.subresource && !info.subresources.includes(ri.subresource)) {
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+    return;
+  }
+  const neg = negotiate(parseAccept(req.headers.accept));
+  if (!neg) throw notAcceptable();
+  const { rendering, yaml } = neg;
+  const ns = info.namespaced ? ri.namespace : undefined;
+  const rs = o.rest;
+
+  const respondObject = (code: number, obj: Obj) => {
+    if (rendering.as === 'Table') {
+      send(res, code, o.presenter.table(info, [obj], { resourceVersion: obj.metadata?.resourceVersion }, q.get('includeObject') ?? 'Metadata', true), yaml);
+    } else if (rendering.as === 'PartialObjectMetadata') {
+      send(res, code, { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${rendering.version}`, metadata: obj.metadata }, yaml);
+    } else {
+      send(res, code, obj, yaml);
+    }
+  };
+
+  const body = async (): Promise<{ type: string; value: unknown }> => {
+    const type = mediaType(req.headers['content-type']) || 'application/json';
+    const allowed = ri.verb === 'patch' ? PATCH_TYPES : new Set(['application/json', 'application/yaml']);
+    if (!allowed.has(type)) throw unsupportedMediaType(type);
+    return { type, value: parseBody(await readBody(req), type) };
+  };
+
+  const sub = ri.subresource;
+  switch (ri.verb) {
+    case 'get': {
+      if (sub === 'scale') return respondObject(200, toScale(await rs.get(info, ns, ri.name!)));
+      if (sub && sub !== 'status') throw methodNotAllowed();
+      return respondObject(200, await rs.get(info, ns, ri.name!, q.get('resourceVersion') ?? undefined));
+    }
+    case 'list': {
+      if (!info.verbs.includes('list')) throw methodNotAllowed();
+      const list = await rs.list(info, ns, {
+        labelSelector: q.get('labelSelector') ?? undefined,
+        fieldSelector: q.get('fieldSelector') ?? undefined,
+        limit: intParam(q, 'limit'),
+        continue: q.get('continue') ?? undefined,
+        resourceVersion: q.get('resourceVersion') ?? undefined,
+        resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
+      });
+      const listMeta: Obj = { resourceVersion: list.resourceVersion };
+      if (list.continue) listMeta.continue = list.continue;
+      if (list.remainingItemCount !== undefined) listMeta.remainingItemCount = list.remainingItemCount;
+      if (rendering.as === 'Table') {
+        return send(res, 200, o.presenter.table(info, list.items, listMeta, q.get('includeObject') ?? 'Metadata', true), yaml);
+      }
+      if (rendering.as === 'PartialObjectMetadata') {
+        return send(
+          res,
+          200,
+          {
+            kind: 'PartialObjectMetadataList',
+            apiVersion: `meta.k8s.io/${rendering.version}`,
+            metadata: listMeta,
+            items: list.items.map((i) => ({ kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${rendering.version}`, metadata: i.metadata })),
+          },
+          yaml,
+        );
+      }
+      return send(res, 200, { kind: listKindFor(info), apiVersion: groupVersion(info), metadata: listMeta, items: list.items }, yaml);
+    }
+    case 'watch':
+      return streamWatch(o, info, ns, ri.name, rendering, req, res, q);
+    case 'create': {
+      if (sub) throw methodNotAllowed();
+      if (!info.verbs.includes('create')) throw methodNotAllowed();
+      const b = await body();
+      const obj = expectObject(b.value);
+      const objNs = ns ?? (info.namespaced ? obj.metadata?.namespace : undefined);
+      if (info.namespaced && objNs && o.checkNamespace) await o.checkNamespace(objNs);
+      checkKind(info, obj);
+      const created = await rs.create(info, ns, obj, { dryRun: dryRun(q) });
+      return respondObject(201, created);
+    }
+    case 'update': {
+      const b = await body();
+      const obj = expectObject(b.value);
+      if (sub === 'status') return respondObject(200, await rs.updateStatus(info, ns, ri.name!, obj, { dryRun: dryRun(q) }));
+      if (sub === 'scale') return respondObject(200, toScale(await scaleTo(rs, info, ns, ri.name!, obj, dryRun(q))));
+      if (sub === 'finalize') {
+        const finalizers = obj.spec?.finalizers ?? [];
+        return respondObject(
+          200,
+          await rs.guaranteedUpdate(info, ns, ri.name!, (current) => {
+            current.spec = { ...(current.spec ?? {}), finalizers };
+            return current;
+          }, { dryRun: dryRun(q) }),
+        );
+      }
+      if (sub) throw methodNotAllowed();
+      checkKind(info, obj);
+      return respondObject(200, await rs.update(info, ns, ri.name!, obj, { dryRun: dryRun(q) }));
+    }
+    case 'patch': {
+      const b = await body();
+      if (b.value === undefined) throw badRequest('the body of the request was empty');
+      const dry = dryRun(q);
+      if (sub === 'scale') {
+        const current = toScale(await rs.get(info, ns, ri.name!));
+        const patched = o.patcher.apply(b.type, current, b.value, info);
+        return respondObject(200, toScale(await scaleTo(rs, info, ns, ri.name!, patched, dry)));
+      }
+      if (sub && sub !== 'status') throw methodNotAllowed();
+      const updated = await rs.guaranteedUpdate(
+        info,
+        ns,
+        ri.name!,
+        (current) => {
+          const patched = o.patcher.apply(b.type, current, b.value, info);
+          if (sub === 'status') {
+            const next = structuredClone(current);
+            next.status = patched.status;
+            return next;
+          }
+          return rs.mergeUpdate(info, current, patched);
+        },
+        { dryRun: dry },
+      );
+      return respondObject(200, updated);
+    }
+    case 'delete': {
+      if (sub) throw methodNotAllowed();
+      const b = await body().catch(() => ({ type: 'application/json', value: undefined }));
+      const opts = (b.value ?? {}) as Obj;
+      const grace = intParam(q, 'gracePeriodSeconds') ?? opts.gracePeriodSeconds;
+      const policy = q.get('propagationPolicy') ?? opts.propagationPolicy ?? (q.get('orphanDependents') === 'true' || opts.orphanDependents === true ? 'Orphan' : undefined);
+      if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
+        throw badRequest(`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
+      }
+      const r = await rs.delete(info, ns, ri.name!, {
+        ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
+        ...(policy ? { propagationPolicy: policy } : {}),
+        ...(opts.preconditions ? { preconditions: opts.preconditions } : {}),
+        dryRun: dryRun(q) || (Array.isArray(opts.dryRun) && opts.dryRun.includes('All')),
+      });
+      if (!r.gone && info.group === '' && info.kind === 'Namespace') o.onNamespaceTerminating?.(ri.name!);
+      if (!r.gone || info.kind === 'Pod') return respondObject(200, r.obj);
+      return send(res, 200, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { name: ri.name, ...(info.group ? { group: info.group } : {}), kind: info.resource, uid: r.obj.metadata?.uid },
+      });
+    }
+    case 'deletecollection': {
+      if (!info.verbs.includes('deletecollection')) throw methodNotAllowed();
+      const list = await rs.list(info, ns, {
+        labelSelector: q.get('labelSelector') ?? undefined,
+        fieldSelector: q.get('fieldSelector') ?? undefined,
+      });
+      const dry = dryRun(q);
+      for (const item of list.items) {
+        await rs.delete(info, item.metadata.namespace, item.metadata.name, { dryRun: dry }).catch((err: unknown) => {
+          if (!(err instanceof StatusError && err.code === 404)) throw err;
+        });
+      }
+      return send(res, 200, { kind: listKindFor(info), apiVersion: groupVersion(info), metadata: { resourceVersion: list.resourceVersion }, items: list.items }, yaml);
+    }
+  }
+}
+
+function expectObject(v: unknown): Obj {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw badRequest('the body of the request must be a JSON or YAML object');
+  return v as Obj;
+}
+
+function checkKind(info: ResourceInfo, obj: Obj): void {
+  const gv = groupVersion(info);
+  if (obj.apiVersion !== undefined && obj.apiVersion !== gv) {
+    throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${gv})`);
+  }
+  if (obj.kind !== undefined && obj.kind !== info.kind) {
+    throw badRequest(`the kind in the data (${obj.kind}) does not match the expected kind (${info.kind})`);
+  }
+}
+
+/** The autoscaling/v1 Scale view of a workload. */
+function toScale(obj: Obj): Obj {
+  const sel = obj.spec?.selector;
+  let selector = '';
+  if (sel?.matchLabels || sel?.matchExpressions) {
+    const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+    for (const e of sel.matchExpressions ?? []) {
+      if (e.operator === 'In') parts.push(`${e.key} in (${(e.values ?? []).join(',')})`);
+      else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${(e.values ?? []).join(',')})`);
+      else if (e.operator === 'Exists') parts.push(e.key);
+      else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+    }
+    selector = parts.join(',');
+  } else if (sel && typeof sel === 'object') {
+    selector = Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',');
+  }
+  const m = obj.metadata ?? {};
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      creationTimestamp: m.creationTimestamp,
+    },
+    spec: { replicas: obj.spec?.replicas ?? 0 },
+    status: { replicas: obj.status?.replicas ?? 0, ...(selector ? { selector } : {}) },
+  };
+}
+
+async function scaleTo(rs: ResourceStore, info: ResourceInfo, ns: string | undefined, name: string, scale: Obj, dry: boolean): Promise<Obj> {
+  const replicas = scale?.spec?.replicas;
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+    throw new StatusError(422, 'Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, {
+      name,
+      group: 'autoscaling',
+      kind: 'Scale',
+      causes: [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: 'must be greater than or equal to 0' }],
+    });
+  }
+  const expectedRv = scale.metadata?.resourceVersion ? String(scale.metadata.resourceVersion) : undefined;
+  return rs.guaranteedUpdate(
+    info,
+    ns,
+    name,
+    (current) => {
+      current.spec = { ...(current.spec ?? {}), replicas };
+      if (current.metadata.generation !== undefined) current.metadata.generation++;
+      return current;
+    },
+    { dryRun: dry, ...(expectedRv ? { expectedRv } : {}) },
+  );
+}
+
+async function streamWatch(
+  o: ApiHandlerOptions,
+  info: ResourceInfo,
+  ns: string | undefined,
+  name: string | undefined,
+  rendering: Rendering,
+  req: IncomingMessage,
+  res: ServerResponse,
+  q: URLSearchParams,
+): Promise<void> {
+  if (!info.verbs.includes('watch')) throw methodNotAllowed();
+  let fieldSelector = q.get('fieldSelector') ?? undefined;
+  if (name) fieldSelector = [fieldSelector, `metadata.name=${name}`].filter(Boolean).join(',');
+  const ac = new AbortController();
+  const timeoutSeconds = Number(q.get('timeoutSeconds') ?? 1800);
+  const timer = setTimeout(() => ac.abort(), Math.max(1, timeoutSeconds) * 1000);
+  const stop = () => ac.abort();
+  req.on('close', stop);
+  res.on('close', stop);
+  const sendInitial = flag(q.get('sendInitialEvents'));
+  const events = watchEvents(
+    o.rest,
+    info,
+    ns,
+    {
+      resourceVersion: q.get('resourceVersion') ?? undefined,
+      resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
+      ...(sendInitial !== undefined ? { sendInitialEvents: sendInitial } : {}),
+      allowWatchBookmarks: flag(q.get('allowWatchBookmarks')) ?? false,
+      labelSelector: q.get('labelSelector') ?? undefined,
+      ...(fieldSelector ? { fieldSelector } : {}),
+      bookmarkEveryMs: o.bookmarkEveryMs ?? 60_000,
+    },
+    ac.signal,
+  );
+  let first = true;
+  const render = (e: ObjectEvent): ObjectEvent => {
+    if (e.type === 'ERROR' || e.type === 'BOOKMARK' || rendering.as === 'object') return e;
+    if (rendering.as === 'PartialObjectMetadata') {
+      return { type: e.type, object: { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${rendering.version}`, metadata: e.object.metadata } };
+    }
+    // Column definitions go with the first event only, as upstream sends them.
+    const table = o.presenter.table(info, [e.object], { resourceVersion: e.object.metadata?.resourceVersion }, q.get('includeObject') ?? 'Metadata', first);
+    first = false;
+    return { type: e.type, object: table };
+  };
+  try {
+    // Pull the first event before committing to 200, so a bad request still gets its 4xx.
+    const it = events[Symbol.asyncIterator]();
+    const firstEvent = it.next();
+    const early = await Promise.race([firstEvent, new Promise<'idle'>((resolve) => setTimeout(() => resolve('idle'), 0))]);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    let next = early === 'idle' ? await firstEvent : early;
+    while (!next.done) {
+      res.write(JSON.stringify(render(next.value)) + '\n');
+      next = await it.next();
+    }
+  } catch (err) {
+    if (!res.headersSent) throw err;
+    const se = err instanceof StatusError ? err : internalError(err);
+    res.write(JSON.stringify({ type: 'ERROR', object: se.toStatus() }) + '\n');
+  } finally {
+    clearTimeout(timer);
+    req.off('close', stop);
+    res.off('close', stop);
+    res.end();
+  }
+}
+
+export function notFoundNamespace(name: string): StatusError {
+  return notFound({ group: '', resource: 'namespaces' }, name);
+}
