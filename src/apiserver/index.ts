@@ -7,7 +7,7 @@ import type { Store } from '../storage/index.ts';
 import { realClock, type Clock } from '../util/clock.ts';
 import { defaultPresenter } from './present.ts';
 import { ResourceStore, noHooks, type ObjectHooks } from './rest.ts';
-import { createApiHandler, notFoundNamespace, type PatchApplier, type Presenter } from './server.ts';
+import { answerClientErrors, createApiHandler, notFoundNamespace, type PatchApplier, type Presenter } from './server.ts';
 import { simplePatcher } from './patch.ts';
 import { NamespaceLifecycle } from './namespaces.ts';
 import type { Pki } from './pki.ts';
@@ -94,6 +94,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     handler,
   );
   server.keepAliveTimeout = 65_000;
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port ?? 6443, host, () => {

@@ -2,6 +2,8 @@
 // does: /api/v1/namespaces/{ns}/{resource}/{name}/{subresource} and
 // /apis/{group}/{version}/... (plus the deprecated /watch/ prefix).
 
+import { badRequest } from '../api/errors.ts';
+
 export type Verb =
   | 'get'
   | 'list'
@@ -51,7 +53,16 @@ function verbFor(method: string, hasName: boolean, watch: boolean): Verb | undef
 
 /** Parses a path into a resource request, or says it is something else (discovery, health). */
 export function parseRequest(method: string, pathname: string, query: URLSearchParams): RequestInfo {
-  const parts = pathname.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+  const parts = pathname
+    .split('/')
+    .filter((p) => p.length > 0)
+    .map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        throw badRequest(`invalid URL escape ${JSON.stringify(p)}`);
+      }
+    });
   let i = 0;
   let group: string;
   let version: string;

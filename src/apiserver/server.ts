@@ -89,11 +89,51 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Deepest YAML nesting we parse; the yaml library exhausts V8's regexp compiler past ~1000. */
+const MAX_YAML_DEPTH = 500;
+
+/**
+ * A cheap upper bound on a YAML document's nesting: the widest line indent (block nesting
+ * needs a column per level, dashes of nested sequences included) plus the deepest bracket
+ * nesting (flow collections).
+ */
+function yamlDepthBound(text: string): number {
+  let indent = 0;
+  let flow = 0;
+  let maxFlow = 0;
+  let lineStart = true;
+  let lead = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      lineStart = true;
+      lead = 0;
+      continue;
+    }
+    if (lineStart) {
+      if (c === 32 || c === 9 || c === 45 /* - */) {
+        lead++;
+        if (lead > indent) indent = lead;
+        continue;
+      }
+      lineStart = false;
+    }
+    if (c === 91 || c === 123) {
+      flow++;
+      if (flow > maxFlow) maxFlow = flow;
+    } else if (c === 93 || c === 125) flow = Math.max(0, flow - 1);
+  }
+  return indent + maxFlow;
+}
+
 function parseBody(buf: Buffer, type: string): unknown {
   if (buf.length === 0) return undefined;
   const text = buf.toString('utf8');
   try {
-    if (type === 'application/yaml' || type === 'application/apply-patch+yaml') return parseYaml(text);
+    if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {
+      if (yamlDepthBound(text) > MAX_YAML_DEPTH) throw new Error(`exceeded max depth of ${MAX_YAML_DEPTH}`);
+      return parseYaml(text);
+    }
     return JSON.parse(text);
   } catch (err) {
     const what = type.includes('yaml') ? 'yaml' : 'json';
@@ -142,7 +182,8 @@ export function createApiHandler(o: ApiHandlerOptions): (req: IncomingMessage, r
 }
 
 async function handle(o: ApiHandlerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'https://kubelite');
+  // Concatenated, not resolved: a path starting with // must not be read as a host.
+  const url = new URL(`https://kubelite${(req.url ?? '/').startsWith('/') ? '' : '/'}${req.url ?? ''}`);
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   const method = req.method ?? 'GET';
   const accept = parseAccept(req.headers.accept);
@@ -536,4 +577,21 @@ async function streamWatch(
 
 export function notFoundNamespace(name: string): StatusError {
   return notFound({ group: '', resource: 'namespaces' }, name);
+}
+
+/**
+ * Requests Node's HTTP parser rejects (an unknown method, a malformed header) never reach the
+ * handler; answer them with a Status too instead of a bare 400.
+ */
+export function answerClientErrors(server: import('node:net').Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: import('node:stream').Duplex) => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const body = JSON.stringify(badRequest(`malformed HTTP request: ${err.code ?? err.message}`).toStatus());
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }
