@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { ResourceRegistry } from '../src/api/registry.ts';
 import { NamespaceLifecycle } from '../src/apiserver/namespaces.ts';
-import { defaultPresenter } from '../src/apiserver/present.ts';
+import { tablePresenter } from '../src/apiserver/present.ts';
 import { ResourceStore } from '../src/apiserver/rest.ts';
-import { simplePatcher } from '../src/apiserver/patch.ts';
+import { patcher } from '../src/apiserver/patch.ts';
 import { answerClientErrors, createApiHandler } from '../src/apiserver/server.ts';
 import { openStore, type EmbeddedStore } from '../src/storage/index.ts';
 import { realClock } from '../src/util/clock.ts';
@@ -43,8 +43,8 @@ before(async () => {
     createApiHandler({
       registry,
       rest,
-      presenter: defaultPresenter,
-      patcher: simplePatcher,
+      presenter: tablePresenter(),
+      patcher,
       serverAddress: '127.0.0.1:0',
       ready: () => true,
       onNamespaceTerminating: (n) => lifecycle.start(n),

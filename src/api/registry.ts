@@ -18,9 +18,10 @@ export interface ResourceInfo {
   verbs: string[];
   /** Subresources served: `status`, `scale`, `log`, `exec`, ... */
   subresources: string[];
-  /** Preferred version of the group is the first one registered for it. */
   /** Custom resources carry their CRD's name. */
   crd?: string;
+  /** A CRD version's additionalPrinterColumns (custom resources only). */
+  printerColumns?: { name: string; type: string; format?: string; description?: string; priority?: number; jsonPath: string }[];
 }
 
 const ALL = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];

@@ -5,10 +5,11 @@ import { ResourceRegistry } from '../api/registry.ts';
 import { StatusError } from '../api/errors.ts';
 import type { Store } from '../storage/index.ts';
 import { realClock, type Clock } from '../util/clock.ts';
-import { defaultPresenter } from './present.ts';
+import { OpenAPIService } from '../api/openapi/index.ts';
+import { tablePresenter } from './present.ts';
 import { ResourceStore, noHooks, type ObjectHooks } from './rest.ts';
 import { answerClientErrors, createApiHandler, notFoundNamespace, type PatchApplier, type Presenter } from './server.ts';
-import { simplePatcher } from './patch.ts';
+import { patcher } from './patch.ts';
 import { NamespaceLifecycle } from './namespaces.ts';
 import type { Pki } from './pki.ts';
 
@@ -50,6 +51,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     });
   }
   const namespaces = new NamespaceLifecycle(rest, registry);
+  const openapi = new OpenAPIService(registry);
   await namespaces.resume();
   let ready = false;
   const host = o.host ?? '127.0.0.1';
@@ -57,8 +59,9 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const handler = createApiHandler({
     registry,
     rest,
-    presenter: o.presenter ?? defaultPresenter,
-    patcher: o.patcher ?? simplePatcher,
+    presenter: o.presenter ?? tablePresenter(() => clock.now()),
+    patcher: o.patcher ?? patcher,
+    extraRoutes: (req, path, url) => openapi.handle(req, path, url),
     get serverAddress() {
       return serverAddress;
     },
@@ -113,6 +116,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     rest,
     close: async () => {
       ready = false;
+      openapi.close();
       await namespaces.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -19,6 +19,7 @@ import { DISCOVERY_V2, aggregated, apiGroup, apiGroupList, apiResourceList, apiV
 import { negotiate, parseAccept, parseRequest, type Rendering, type ResourceRequest } from './request.ts';
 import type { Obj, ResourceStore } from './rest.ts';
 import { watchEvents, type ObjectEvent } from './watch.ts';
+import { checkUnknownFields, parseFieldValidation } from './fieldvalidation.ts';
 
 export const MAX_BODY = 3 * 1024 * 1024;
 
@@ -55,7 +56,13 @@ export interface ApiHandlerOptions {
   /** host:port clients reach us at (discovery's serverAddressByClientCIDRs). */
   serverAddress: string;
   /** Extra non-resource routes (OpenAPI documents), tried before 404. */
-  extraRoutes?: (req: IncomingMessage, path: string, url: URL) => Promise<{ type: string; body: Buffer | string; etag?: string } | undefined>;
+  extraRoutes?: (
+    req: IncomingMessage,
+    path: string,
+    url: URL,
+  ) => Promise<
+    { status?: number; type: string; body: Buffer | string; etag?: string; location?: string; cacheControl?: string } | undefined
+  >;
   /** True once the server may take traffic (readyz). */
   ready: () => boolean;
   bookmarkEveryMs?: number;
@@ -141,14 +148,17 @@ function parseBody(buf: Buffer, type: string): unknown {
   }
 }
 
-function send(res: ServerResponse, code: number, body: unknown, yaml = false): void {
+function send(res: ServerResponse, code: number, body: unknown, yaml = false, warnings: string[] = []): void {
   if (res.headersSent) return;
   const text = yaml ? toYaml(body) : JSON.stringify(body);
-  res.writeHead(code, {
+  const headers: Record<string, string | number | string[]> = {
     'Content-Type': yaml ? 'application/yaml' : 'application/json',
     'Cache-Control': 'no-cache, private',
     'Content-Length': Buffer.byteLength(text),
-  });
+  };
+  // RFC 7234 warnings, as kube-apiserver sends them and kubectl prints them ("Warning: ...").
+  if (warnings.length > 0) headers['Warning'] = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+  res.writeHead(code, headers);
   res.end(text);
 }
 
@@ -234,11 +244,13 @@ async function handle(o: ApiHandlerOptions, req: IncomingMessage, res: ServerRes
     if (extra) {
       const headers: Record<string, string | number> = { 'Content-Type': extra.type, 'Content-Length': Buffer.byteLength(extra.body) };
       if (extra.etag) headers['ETag'] = `"${extra.etag}"`;
+      if (extra.location) headers['Location'] = extra.location;
+      if (extra.cacheControl) headers['Cache-Control'] = extra.cacheControl;
       if (extra.etag && req.headers['if-none-match'] === `"${extra.etag}"`) {
         res.writeHead(304, { ETag: `"${extra.etag}"` }).end();
         return;
       }
-      res.writeHead(200, headers).end(extra.body);
+      res.writeHead(extra.status ?? 200, headers).end(extra.body);
       return;
     }
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
@@ -278,14 +290,19 @@ async function handleResource(
   const ns = info.namespaced ? ri.namespace : undefined;
   const rs = o.rest;
 
+  const warnings: string[] = [];
   const respondObject = (code: number, obj: Obj) => {
     if (rendering.as === 'Table') {
-      send(res, code, o.presenter.table(info, [obj], { resourceVersion: obj.metadata?.resourceVersion }, q.get('includeObject') ?? 'Metadata', true), yaml);
+      send(res, code, o.presenter.table(info, [obj], { resourceVersion: obj.metadata?.resourceVersion }, q.get('includeObject') ?? 'Metadata', true), yaml, warnings);
     } else if (rendering.as === 'PartialObjectMetadata') {
-      send(res, code, { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${rendering.version}`, metadata: obj.metadata }, yaml);
+      send(res, code, { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${rendering.version}`, metadata: obj.metadata }, yaml, warnings);
     } else {
-      send(res, code, obj, yaml);
+      send(res, code, obj, yaml, warnings);
     }
+  };
+  // Fields the kind does not declare are dropped; fieldValidation says how loudly.
+  const unknownFields = (obj: Obj) => {
+    if (!info.crd) warnings.push(...checkUnknownFields(info, obj, parseFieldValidation(q.get('fieldValidation'))));
   };
 
   const body = async (): Promise<{ type: string; value: unknown }> => {
@@ -343,6 +360,7 @@ async function handleResource(
       const objNs = ns ?? (info.namespaced ? obj.metadata?.namespace : undefined);
       if (info.namespaced && objNs && o.checkNamespace) await o.checkNamespace(objNs);
       checkKind(info, obj);
+      unknownFields(obj);
       const created = await rs.create(info, ns, obj, { dryRun: dryRun(q) });
       return respondObject(201, created);
     }
@@ -363,6 +381,7 @@ async function handleResource(
       }
       if (sub) throw methodNotAllowed();
       checkKind(info, obj);
+      unknownFields(obj);
       return respondObject(200, await rs.update(info, ns, ri.name!, obj, { dryRun: dryRun(q) }));
     }
     case 'patch': {
@@ -381,6 +400,8 @@ async function handleResource(
         ri.name!,
         (current) => {
           const patched = o.patcher.apply(b.type, current, b.value, info);
+          warnings.length = 0;
+          unknownFields(patched);
           if (sub === 'status') {
             const next = structuredClone(current);
             next.status = patched.status;
