@@ -11,6 +11,7 @@ import { ResourceStore, noHooks, type ObjectHooks } from './rest.ts';
 import { answerClientErrors, createApiHandler, notFoundNamespace, type PatchApplier, type Presenter } from './server.ts';
 import { patcher } from './patch.ts';
 import { NamespaceLifecycle } from './namespaces.ts';
+import { CrdManager } from './crds.ts';
 import type { Pki } from './pki.ts';
 
 export { loadOrCreatePki, generatePki, type Pki } from './pki.ts';
@@ -52,6 +53,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   }
   const namespaces = new NamespaceLifecycle(rest, registry);
   const openapi = new OpenAPIService(registry);
+  const crds = new CrdManager(rest, registry, openapi, () => clock.now());
+  await crds.load();
   await namespaces.resume();
   let ready = false;
   const host = o.host ?? '127.0.0.1';
@@ -67,6 +70,10 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     },
     ready: () => ready,
     onNamespaceTerminating: (name) => namespaces.start(name),
+    afterWrite: async (info, obj, name) => {
+      if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition') await crds.sync(obj, name);
+    },
+    scalePaths: (info) => crds.versionOf(info)?.subresources?.scale,
     ...(o.bookmarkEveryMs ? { bookmarkEveryMs: o.bookmarkEveryMs } : {}),
     checkNamespace: async (name) => {
       let ns;

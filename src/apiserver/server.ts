@@ -66,10 +66,20 @@ export interface ApiHandlerOptions {
   /** True once the server may take traffic (readyz). */
   ready: () => boolean;
   bookmarkEveryMs?: number;
+  /** Called after every successful write (not dry-run): CRDs start or stop being served here. */
+  afterWrite?: (info: ResourceInfo, obj: Obj | undefined, name: string) => Promise<void>;
+  /** Where a custom resource keeps its replicas and selector, for its scale subresource. */
+  scalePaths?: (info: ResourceInfo) => ScalePaths | undefined;
   /** Called when a namespace has been marked for deletion. */
   onNamespaceTerminating?: (name: string) => void;
   /** Called before creating into a namespace: throws when it does not exist or is terminating. */
   checkNamespace?: (namespace: string) => Promise<void>;
+}
+
+export interface ScalePaths {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
 }
 
 const PATCH_TYPES = new Set([
@@ -315,7 +325,7 @@ async function handleResource(
   const sub = ri.subresource;
   switch (ri.verb) {
     case 'get': {
-      if (sub === 'scale') return respondObject(200, toScale(await rs.get(info, ns, ri.name!)));
+      if (sub === 'scale') return respondObject(200, toScale(await rs.get(info, ns, ri.name!), o.scalePaths?.(info)));
       if (sub && sub !== 'status') throw methodNotAllowed();
       return respondObject(200, await rs.get(info, ns, ri.name!, q.get('resourceVersion') ?? undefined));
     }
@@ -361,14 +371,22 @@ async function handleResource(
       if (info.namespaced && objNs && o.checkNamespace) await o.checkNamespace(objNs);
       checkKind(info, obj);
       unknownFields(obj);
+      if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition') {
+        obj.metadata ??= {};
+        obj.metadata.finalizers = [...new Set([...(obj.metadata.finalizers ?? []), 'customresourcecleanup.apiextensions.k8s.io'])];
+      }
       const created = await rs.create(info, ns, obj, { dryRun: dryRun(q) });
+      if (!dryRun(q)) await o.afterWrite?.(info, created, created.metadata.name);
       return respondObject(201, created);
     }
     case 'update': {
       const b = await body();
       const obj = expectObject(b.value);
       if (sub === 'status') return respondObject(200, await rs.updateStatus(info, ns, ri.name!, obj, { dryRun: dryRun(q) }));
-      if (sub === 'scale') return respondObject(200, toScale(await scaleTo(rs, info, ns, ri.name!, obj, dryRun(q))));
+      if (sub === 'scale') {
+        const paths = o.scalePaths?.(info);
+        return respondObject(200, toScale(await scaleTo(rs, info, ns, ri.name!, obj, dryRun(q), paths), paths));
+      }
       if (sub === 'finalize') {
         const finalizers = obj.spec?.finalizers ?? [];
         return respondObject(
@@ -382,16 +400,20 @@ async function handleResource(
       if (sub) throw methodNotAllowed();
       checkKind(info, obj);
       unknownFields(obj);
-      return respondObject(200, await rs.update(info, ns, ri.name!, obj, { dryRun: dryRun(q) }));
+      const updated = await rs.update(info, ns, ri.name!, obj, { dryRun: dryRun(q) });
+      if (!dryRun(q)) await o.afterWrite?.(info, updated, ri.name!);
+      return respondObject(200, updated);
     }
     case 'patch': {
       const b = await body();
       if (b.value === undefined) throw badRequest('the body of the request was empty');
       const dry = dryRun(q);
       if (sub === 'scale') {
-        const current = toScale(await rs.get(info, ns, ri.name!));
-        const patched = o.patcher.apply(b.type, current, b.value, info);
-        return respondObject(200, toScale(await scaleTo(rs, info, ns, ri.name!, patched, dry)));
+        const paths = o.scalePaths?.(info);
+        const current = toScale(await rs.get(info, ns, ri.name!), paths);
+        const scaleInfo = o.registry.get('autoscaling', 'v1', 'horizontalpodautoscalers')!;
+        const patched = o.patcher.apply(b.type, current, b.value, { ...scaleInfo, kind: 'Scale', crd: undefined });
+        return respondObject(200, toScale(await scaleTo(rs, info, ns, ri.name!, patched, dry, paths), paths));
       }
       if (sub && sub !== 'status') throw methodNotAllowed();
       const updated = await rs.guaranteedUpdate(
@@ -411,6 +433,7 @@ async function handleResource(
         },
         { dryRun: dry },
       );
+      if (!dry) await o.afterWrite?.(info, updated, ri.name!);
       return respondObject(200, updated);
     }
     case 'delete': {
@@ -429,6 +452,7 @@ async function handleResource(
         dryRun: dryRun(q) || (Array.isArray(opts.dryRun) && opts.dryRun.includes('All')),
       });
       if (!r.gone && info.group === '' && info.kind === 'Namespace') o.onNamespaceTerminating?.(ri.name!);
+      await o.afterWrite?.(info, r.gone ? undefined : r.obj, ri.name!);
       if (!r.gone || info.kind === 'Pod') return respondObject(200, r.obj);
       return send(res, 200, {
         kind: 'Status',
@@ -470,23 +494,45 @@ function checkKind(info: ResourceInfo, obj: Obj): void {
   }
 }
 
-/** The autoscaling/v1 Scale view of a workload. */
-function toScale(obj: Obj): Obj {
-  const sel = obj.spec?.selector;
-  let selector = '';
-  if (sel?.matchLabels || sel?.matchExpressions) {
-    const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-    for (const e of sel.matchExpressions ?? []) {
-      if (e.operator === 'In') parts.push(`${e.key} in (${(e.values ?? []).join(',')})`);
-      else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${(e.values ?? []).join(',')})`);
-      else if (e.operator === 'Exists') parts.push(e.key);
-      else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
-    }
-    selector = parts.join(',');
-  } else if (sel && typeof sel === 'object') {
-    selector = Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',');
+/** Reads a simple JSON path (`.spec.replicas`) of an object. */
+function getPath(obj: Obj, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.replace(/^\./, '').split('.')) {
+    if (!cur || typeof cur !== 'object') return undefined;
+    cur = (cur as Obj)[part];
   }
+  return cur;
+}
+
+function setPath(obj: Obj, path: string, value: unknown): void {
+  const parts = path.replace(/^\./, '').split('.');
+  let cur: Obj = obj;
+  for (const part of parts.slice(0, -1)) {
+    if (!cur[part] || typeof cur[part] !== 'object') cur[part] = {};
+    cur = cur[part];
+  }
+  cur[parts[parts.length - 1]!] = value;
+}
+
+function selectorString(sel: Obj | undefined): string {
+  if (!sel || typeof sel !== 'object') return '';
+  if (!sel.matchLabels && !sel.matchExpressions) return Object.entries(sel).map(([k, v]) => `${k}=${v}`).join(',');
+  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of sel.matchExpressions ?? []) {
+    if (e.operator === 'In') parts.push(`${e.key} in (${(e.values ?? []).join(',')})`);
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${(e.values ?? []).join(',')})`);
+    else if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+  }
+  return parts.join(',');
+}
+
+/** The autoscaling/v1 Scale view of a workload (or of a custom resource, through its CRD's paths). */
+function toScale(obj: Obj, paths?: ScalePaths): Obj {
   const m = obj.metadata ?? {};
+  const specReplicas = paths ? getPath(obj, paths.specReplicasPath) : obj.spec?.replicas;
+  const statusReplicas = paths ? getPath(obj, paths.statusReplicasPath) : obj.status?.replicas;
+  const selector = paths ? (paths.labelSelectorPath ? String(getPath(obj, paths.labelSelectorPath) ?? '') : '') : selectorString(obj.spec?.selector);
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -497,12 +543,20 @@ function toScale(obj: Obj): Obj {
       resourceVersion: m.resourceVersion,
       creationTimestamp: m.creationTimestamp,
     },
-    spec: { replicas: obj.spec?.replicas ?? 0 },
-    status: { replicas: obj.status?.replicas ?? 0, ...(selector ? { selector } : {}) },
+    spec: { replicas: specReplicas ?? 0 },
+    status: { replicas: statusReplicas ?? 0, ...(selector ? { selector } : {}) },
   };
 }
 
-async function scaleTo(rs: ResourceStore, info: ResourceInfo, ns: string | undefined, name: string, scale: Obj, dry: boolean): Promise<Obj> {
+async function scaleTo(
+  rs: ResourceStore,
+  info: ResourceInfo,
+  ns: string | undefined,
+  name: string,
+  scale: Obj,
+  dry: boolean,
+  paths?: ScalePaths,
+): Promise<Obj> {
   const replicas = scale?.spec?.replicas;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
     throw new StatusError(422, 'Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, {
@@ -518,7 +572,8 @@ async function scaleTo(rs: ResourceStore, info: ResourceInfo, ns: string | undef
     ns,
     name,
     (current) => {
-      current.spec = { ...(current.spec ?? {}), replicas };
+      if (paths) setPath(current, paths.specReplicasPath, replicas);
+      else current.spec = { ...(current.spec ?? {}), replicas };
       if (current.metadata.generation !== undefined) current.metadata.generation++;
       return current;
     },
