@@ -28,9 +28,19 @@ function definitionFor(info: ResourceInfo): Schema | undefined {
   return name ? definitions()[name] : undefined;
 }
 
+/**
+ * Definitions we do not prune inside: a CRD's schemas (kubernetes-types leaves out their
+ * x-kubernetes-* fields, which upstream's JSONSchemaProps carries by hand).
+ */
+const OPAQUE = new Set(['io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps']);
+
 function resolve(s: Schema | undefined): Schema | undefined {
   let cur = s;
-  for (let i = 0; cur && cur.$ref && i < 10; i++) cur = definitions()[cur.$ref.replace(/^#\/definitions\//, '')];
+  for (let i = 0; cur && cur.$ref && i < 10; i++) {
+    const name = cur.$ref.replace(/^#\/definitions\//, '');
+    if (OPAQUE.has(name)) return { 'x-kubernetes-preserve-unknown-fields': true } as Schema;
+    cur = definitions()[name];
+  }
   if (cur?.allOf?.length === 1) return resolve(cur.allOf[0]);
   return cur;
 }
