@@ -142,11 +142,13 @@ export class CrdManager {
   /** NamesAccepted and Established, accepted names and stored versions, as upstream reports them. */
   private async establish(crd: Obj): Promise<void> {
     const established = (crd.status?.conditions ?? []).some((c: Obj) => c.type === 'Established' && c.status === 'True');
-    if (established) return;
+    if (established && (crd.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER)) return;
     const time = rfc3339(this.now());
     const storage = crdVersions(crd).find((v) => v.storage)?.name;
     await this.rest
       .guaranteedUpdate(this.info, undefined, crd.metadata.name, (cur) => {
+        // Set here, past validation, as upstream's own finalizer is.
+        cur.metadata.finalizers = [...new Set([...(cur.metadata.finalizers ?? []), CLEANUP_FINALIZER])];
         cur.status = {
           conditions: [
             { type: 'NamesAccepted', status: 'True', lastTransitionTime: time, reason: 'NoConflicts', message: 'no conflicts found' },

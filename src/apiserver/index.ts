@@ -7,7 +7,8 @@ import type { Store } from '../storage/index.ts';
 import { realClock, type Clock } from '../util/clock.ts';
 import { OpenAPIService } from '../api/openapi/index.ts';
 import { tablePresenter } from './present.ts';
-import { ResourceStore, noHooks, type ObjectHooks } from './rest.ts';
+import { ResourceStore, type ObjectHooks } from './rest.ts';
+import { builtinHooks } from './hooks.ts';
 import { answerClientErrors, createApiHandler, notFoundNamespace, type PatchApplier, type Presenter } from './server.ts';
 import { patcher } from './patch.ts';
 import { NamespaceLifecycle } from './namespaces.ts';
@@ -44,7 +45,7 @@ export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const registry = o.registry ?? new ResourceRegistry();
   const clock = o.clock ?? realClock;
-  const rest = new ResourceStore(o.store, clock, o.hooks ?? noHooks);
+  const rest = new ResourceStore(o.store, clock, o.hooks ?? builtinHooks);
   const nsInfo = registry.get('', 'v1', 'namespaces')!;
   for (const name of SYSTEM_NAMESPACES) {
     await rest.create(nsInfo, undefined, { metadata: { name } }).catch((err: unknown) => {

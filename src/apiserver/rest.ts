@@ -35,6 +35,8 @@ export interface FieldProblem {
   type: string;
   field: string;
   message: string;
+  /** The validator's own error, when it has a richer form than this. */
+  error?: unknown;
 }
 
 /** Per-kind behaviour that the generic store calls: defaulting and validation. */
@@ -323,10 +325,10 @@ export class ResourceStore {
     const problems: FieldProblem[] = [];
     const name = obj.metadata?.name;
     if (!name) {
-      problems.push({ type: 'FieldValueRequired', field: 'metadata.name', message: 'name or generateName is required' });
+      problems.push({ type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required', error: { type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' } });
     }
     if (info.namespaced && !obj.metadata?.namespace) {
-      problems.push({ type: 'FieldValueRequired', field: 'metadata.namespace', message: 'Required value' });
+      problems.push({ type: 'FieldValueRequired', field: 'metadata.namespace', message: 'Required value', error: { type: 'FieldValueRequired', field: 'metadata.namespace', detail: '' } });
     }
     if (problems.length === 0) problems.push(...this.hooks.validate(obj, old));
     if (problems.length > 0) {

@@ -20,6 +20,9 @@ import { negotiate, parseAccept, parseRequest, type Rendering, type ResourceRequ
 import type { Obj, ResourceStore } from './rest.ts';
 import { watchEvents, type ObjectEvent } from './watch.ts';
 import { checkUnknownFields, parseFieldValidation } from './fieldvalidation.ts';
+import { decodeK8sProtobuf } from '../api/protobuf/index.ts';
+
+const K8S_PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
 export const MAX_BODY = 3 * 1024 * 1024;
 
@@ -143,7 +146,26 @@ function yamlDepthBound(text: string): number {
   return indent + maxFlow;
 }
 
+/** Deepest JSON nesting accepted: deeper bodies would exhaust the stack of recursive code. */
+const MAX_JSON_DEPTH = 1000;
+
+function tooDeep(value: unknown): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (d > MAX_JSON_DEPTH) return true;
+    if (v && typeof v === 'object') for (const x of Object.values(v)) if (x && typeof x === 'object') stack.push([x, d + 1]);
+  }
+  return false;
+}
+
 function parseBody(buf: Buffer, type: string): unknown {
+  const value = parseText(buf, type);
+  if (tooDeep(value)) throw badRequest(`error decoding body: exceeded max depth of ${MAX_JSON_DEPTH}`);
+  return value;
+}
+
+function parseText(buf: Buffer, type: string): unknown {
   if (buf.length === 0) return undefined;
   const text = buf.toString('utf8');
   try {
@@ -317,6 +339,16 @@ async function handleResource(
 
   const body = async (): Promise<{ type: string; value: unknown }> => {
     const type = mediaType(req.headers['content-type']) || 'application/json';
+    // Typed clients (client-go 1.31+: kubectl create, helm's release secrets) send protobuf.
+    if (type === K8S_PROTOBUF && ri.verb !== 'patch' && !info.crd) {
+      const raw = await readBody(req);
+      if (raw.length === 0) return { type, value: undefined };
+      try {
+        return { type, value: decodeK8sProtobuf(raw) };
+      } catch (err) {
+        throw badRequest((err as Error).message);
+      }
+    }
     const allowed = ri.verb === 'patch' ? PATCH_TYPES : new Set(['application/json', 'application/yaml']);
     if (!allowed.has(type)) throw unsupportedMediaType(type);
     return { type, value: parseBody(await readBody(req), type) };
@@ -371,10 +403,6 @@ async function handleResource(
       if (info.namespaced && objNs && o.checkNamespace) await o.checkNamespace(objNs);
       checkKind(info, obj);
       unknownFields(obj);
-      if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition') {
-        obj.metadata ??= {};
-        obj.metadata.finalizers = [...new Set([...(obj.metadata.finalizers ?? []), 'customresourcecleanup.apiextensions.k8s.io'])];
-      }
       const created = await rs.create(info, ns, obj, { dryRun: dryRun(q) });
       if (!dryRun(q)) await o.afterWrite?.(info, created, created.metadata.name);
       return respondObject(201, created);
