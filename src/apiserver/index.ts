@@ -13,6 +13,7 @@ import { answerClientErrors, createApiHandler, notFoundNamespace, type PatchAppl
 import { patcher } from './patch.ts';
 import { NamespaceLifecycle } from './namespaces.ts';
 import { CrdManager } from './crds.ts';
+import { GarbageCollector } from './gc.ts';
 import type { Pki } from './pki.ts';
 
 export { loadOrCreatePki, generatePki, type Pki } from './pki.ts';
@@ -53,6 +54,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     });
   }
   const namespaces = new NamespaceLifecycle(rest, registry);
+  const gc = new GarbageCollector(rest, registry);
   const openapi = new OpenAPIService(registry);
   const crds = new CrdManager(rest, registry, openapi, () => clock.now());
   await crds.load();
@@ -73,7 +75,13 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     onNamespaceTerminating: (name) => namespaces.start(name),
     afterWrite: async (info, obj, name) => {
       if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition') await crds.sync(obj, name);
+      // A write that cleared the last finalizer of an object being deleted removed it.
+      const m = obj?.metadata;
+      if (m?.deletionTimestamp && !(m.finalizers ?? []).length && !(info.kind === 'Namespace' && (obj!.spec?.finalizers ?? []).length)) {
+        gc.ownerDeleted(info, undefined, m.uid, m.namespace);
+      }
     },
+    onDelete: (info, obj, gone) => gc.ownerDeleted(info, gone ? undefined : obj, obj.metadata?.uid, obj.metadata?.namespace),
     scalePaths: (info) => crds.versionOf(info)?.subresources?.scale,
     ...(o.bookmarkEveryMs ? { bookmarkEveryMs: o.bookmarkEveryMs } : {}),
     checkNamespace: async (name) => {
@@ -125,6 +133,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     close: async () => {
       ready = false;
       openapi.close();
+      await gc.stop();
       await namespaces.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

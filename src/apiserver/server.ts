@@ -73,6 +73,8 @@ export interface ApiHandlerOptions {
   afterWrite?: (info: ResourceInfo, obj: Obj | undefined, name: string) => Promise<void>;
   /** Where a custom resource keeps its replicas and selector, for its scale subresource. */
   scalePaths?: (info: ResourceInfo) => ScalePaths | undefined;
+  /** Called after a delete request: `obj` is the object as deleted, or as marked for deletion. */
+  onDelete?: (info: ResourceInfo, obj: Obj, gone: boolean) => void;
   /** Called when a namespace has been marked for deletion. */
   onNamespaceTerminating?: (name: string) => void;
   /** Called before creating into a namespace: throws when it does not exist or is terminating. */
@@ -481,6 +483,7 @@ async function handleResource(
       });
       if (!r.gone && info.group === '' && info.kind === 'Namespace') o.onNamespaceTerminating?.(ri.name!);
       await o.afterWrite?.(info, r.gone ? undefined : r.obj, ri.name!);
+      if (!dryRun(q)) o.onDelete?.(info, r.obj, r.gone);
       if (!r.gone || info.kind === 'Pod') return respondObject(200, r.obj);
       return send(res, 200, {
         kind: 'Status',
@@ -498,9 +501,10 @@ async function handleResource(
       });
       const dry = dryRun(q);
       for (const item of list.items) {
-        await rs.delete(info, item.metadata.namespace, item.metadata.name, { dryRun: dry }).catch((err: unknown) => {
+        const r = await rs.delete(info, item.metadata.namespace, item.metadata.name, { dryRun: dry }).catch((err: unknown) => {
           if (!(err instanceof StatusError && err.code === 404)) throw err;
         });
+        if (r && !dry) o.onDelete?.(info, r.obj, r.gone);
       }
       return send(res, 200, { kind: listKindFor(info), apiVersion: groupVersion(info), metadata: { resourceVersion: list.resourceVersion }, items: list.items }, yaml);
     }
