@@ -220,7 +220,10 @@ test(`${REQUESTS} random and mutated requests never crash the server or answer m
       while (i < reqs.length) {
         const r = reqs[i++]!;
         if (process.env.FUZZ_LOG) appendFileSync(process.env.FUZZ_LOG, `${r.method} ${r.path} ${JSON.stringify(r.headers)} ${r.body?.subarray(0, 2000).toString('utf8') ?? ''}\n`);
+        const started = performance.now();
         const res = await request(r.method, r.path, r.headers, r.body);
+        const took = performance.now() - started;
+        if (process.env.FUZZ_LOG && took > 500) appendFileSync(process.env.FUZZ_LOG, `SLOW ${took.toFixed(0)} ms: ${r.method} ${r.path} ${r.body?.subarray(0, 300).toString('utf8') ?? ''}\n`);
         checkResponse(r, res);
       }
     }),

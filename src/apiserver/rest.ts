@@ -72,6 +72,8 @@ export interface ListResult {
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** Last step before a write: managed-fields bookkeeping of the request's field manager. */
+  track?: (old: Obj | undefined, next: Obj) => Obj;
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -337,8 +339,9 @@ export class ResourceStore {
   }
 
   async create(info: ResourceInfo, namespace: string | undefined, body: Obj, opts: WriteOptions = {}): Promise<Obj> {
-    const obj = this.prepareCreate(info, namespace, body);
+    let obj = this.prepareCreate(info, namespace, body);
     this.check(info, obj, undefined);
+    if (opts.track) obj = opts.track(undefined, obj);
     const name: string = obj.metadata.name;
     const key = this.key(info, obj.metadata.namespace, name);
     if (opts.dryRun) {
@@ -373,7 +376,8 @@ export class ResourceStore {
         throw conflict(this.gr(info), name, MODIFIED);
       }
       const current = this.decode(info, kv);
-      const next = await mutate(structuredClone(current));
+      let next = await mutate(structuredClone(current));
+      if (opts.track) next = opts.track(current, next);
       if (opts.dryRun) return next;
       // Nothing changed: no write, no new resourceVersion, as upstream.
       if (this.serialize(next) === this.serialize(current)) return current;

@@ -21,6 +21,7 @@ import type { Obj, ResourceStore } from './rest.ts';
 import { watchEvents, type ObjectEvent } from './watch.ts';
 import { checkUnknownFields, parseFieldValidation } from './fieldvalidation.ts';
 import { decodeK8sProtobuf } from '../api/protobuf/index.ts';
+import { applyObject, managerFromUserAgent, recordUpdate } from '../api/apply/index.ts';
 
 const K8S_PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
@@ -357,6 +358,16 @@ async function handleResource(
   };
 
   const sub = ri.subresource;
+  // Every write records who changed which fields (metadata.managedFields).
+  const manager = q.get('fieldManager') || managerFromUserAgent(req.headers['user-agent']);
+  const track = (old: Obj | undefined, next: Obj): Obj =>
+    recordUpdate(old, next, {
+      manager,
+      apiVersion: groupVersion(info),
+      kind: info.kind,
+      now: new Date(rs.clock.now()),
+      ...(sub ? { subresource: sub } : {}),
+    }) as Obj;
   switch (ri.verb) {
     case 'get': {
       if (sub === 'scale') return respondObject(200, toScale(await rs.get(info, ns, ri.name!), o.scalePaths?.(info)));
@@ -395,6 +406,11 @@ async function handleResource(
       return send(res, 200, { kind: listKindFor(info), apiVersion: groupVersion(info), metadata: listMeta, items: list.items }, yaml);
     }
     case 'watch':
+      // A HEAD has no body to stream into: answer the headers and free the connection.
+      if (req.method === 'HEAD') {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' }).end();
+        return;
+      }
       return streamWatch(o, info, ns, ri.name, rendering, req, res, q);
     case 'create': {
       if (sub) throw methodNotAllowed();
@@ -405,14 +421,14 @@ async function handleResource(
       if (info.namespaced && objNs && o.checkNamespace) await o.checkNamespace(objNs);
       checkKind(info, obj);
       unknownFields(obj);
-      const created = await rs.create(info, ns, obj, { dryRun: dryRun(q) });
+      const created = await rs.create(info, ns, obj, { dryRun: dryRun(q), track });
       if (!dryRun(q)) await o.afterWrite?.(info, created, created.metadata.name);
       return respondObject(201, created);
     }
     case 'update': {
       const b = await body();
       const obj = expectObject(b.value);
-      if (sub === 'status') return respondObject(200, await rs.updateStatus(info, ns, ri.name!, obj, { dryRun: dryRun(q) }));
+      if (sub === 'status') return respondObject(200, await rs.updateStatus(info, ns, ri.name!, obj, { dryRun: dryRun(q), track }));
       if (sub === 'scale') {
         const paths = o.scalePaths?.(info);
         return respondObject(200, toScale(await scaleTo(rs, info, ns, ri.name!, obj, dryRun(q), paths), paths));
@@ -430,7 +446,7 @@ async function handleResource(
       if (sub) throw methodNotAllowed();
       checkKind(info, obj);
       unknownFields(obj);
-      const updated = await rs.update(info, ns, ri.name!, obj, { dryRun: dryRun(q) });
+      const updated = await rs.update(info, ns, ri.name!, obj, { dryRun: dryRun(q), track });
       if (!dryRun(q)) await o.afterWrite?.(info, updated, ri.name!);
       return respondObject(200, updated);
     }
@@ -446,6 +462,7 @@ async function handleResource(
         return respondObject(200, toScale(await scaleTo(rs, info, ns, ri.name!, patched, dry, paths), paths));
       }
       if (sub && sub !== 'status') throw methodNotAllowed();
+      if (b.type === 'application/apply-patch+yaml') return respondObject(...(await serverSideApply(o, info, ns, ri.name!, sub, b.value, q, unknownFields)));
       const updated = await rs.guaranteedUpdate(
         info,
         ns,
@@ -461,7 +478,7 @@ async function handleResource(
           }
           return rs.mergeUpdate(info, current, patched);
         },
-        { dryRun: dry },
+        { dryRun: dry, track },
       );
       if (!dry) await o.afterWrite?.(info, updated, ri.name!);
       return respondObject(200, updated);
@@ -509,6 +526,73 @@ async function handleResource(
       return send(res, 200, { kind: listKindFor(info), apiVersion: groupVersion(info), metadata: { resourceVersion: list.resourceVersion }, items: list.items }, yaml);
     }
   }
+}
+
+/**
+ * Server-side apply (PATCH application/apply-patch+yaml): the manager's configuration merged
+ * into the live object with field ownership and conflicts; an object that does not exist yet
+ * is created.
+ */
+async function serverSideApply(
+  o: ApiHandlerOptions,
+  info: ResourceInfo,
+  ns: string | undefined,
+  name: string,
+  sub: string | undefined,
+  body: unknown,
+  q: URLSearchParams,
+  unknownFields: (obj: Obj) => void,
+): Promise<[number, Obj]> {
+  const rs = o.rest;
+  const manager = q.get('fieldManager');
+  if (!manager) {
+    throw new StatusError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch', {
+      group: 'meta.k8s.io',
+      kind: 'PatchOptions',
+      causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }],
+    });
+  }
+  const config = expectObject(body);
+  if (config.metadata?.name !== undefined && config.metadata.name !== name) {
+    throw badRequest(`the name of the object (${config.metadata.name}) does not match the name on the URL (${name})`);
+  }
+  unknownFields(config);
+  const dry = dryRun(q);
+  const opts = {
+    manager,
+    force: flag(q.get('force')) ?? false,
+    apiVersion: groupVersion(info),
+    kind: info.kind,
+    now: new Date(rs.clock.now()),
+    ...(sub ? { subresource: sub } : {}),
+  };
+  try {
+    const updated = await rs.guaranteedUpdate(
+      info,
+      ns,
+      name,
+      (current) => {
+        const applied = applyObject(current, config, opts) as Obj;
+        if (sub === 'status') {
+          const next = structuredClone(current);
+          next.status = applied.status;
+          next.metadata.managedFields = applied.metadata?.managedFields;
+          return next;
+        }
+        return rs.mergeUpdate(info, current, applied);
+      },
+      { dryRun: dry },
+    );
+    if (!dry) await o.afterWrite?.(info, updated, name);
+    return [200, updated];
+  } catch (err) {
+    if (!(err instanceof StatusError && err.code === 404 && err.reason === 'NotFound') || sub) throw err;
+  }
+  const objNs = ns ?? config.metadata?.namespace;
+  if (info.namespaced && objNs && o.checkNamespace) await o.checkNamespace(objNs);
+  const created = await rs.create(info, ns, applyObject(undefined, { ...config, metadata: { ...(config.metadata ?? {}), name } }, opts) as Obj, { dryRun: dry });
+  if (!dry) await o.afterWrite?.(info, created, name);
+  return [201, created];
 }
 
 function expectObject(v: unknown): Obj {
