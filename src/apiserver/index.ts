@@ -14,6 +14,7 @@ import { patcher } from './patch.ts';
 import { NamespaceLifecycle } from './namespaces.ts';
 import { CrdManager } from './crds.ts';
 import { GarbageCollector } from './gc.ts';
+import { ServiceAllocator, ensureKubernetesService } from './services.ts';
 import type { Pki } from './pki.ts';
 
 export { loadOrCreatePki, generatePki, type Pki } from './pki.ts';
@@ -55,6 +56,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   }
   const namespaces = new NamespaceLifecycle(rest, registry);
   const gc = new GarbageCollector(rest, registry);
+  const services = new ServiceAllocator(rest);
   const openapi = new OpenAPIService(registry);
   const crds = new CrdManager(rest, registry, openapi, () => clock.now());
   await crds.load();
@@ -80,6 +82,9 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       if (m?.deletionTimestamp && !(m.finalizers ?? []).length && !(info.kind === 'Namespace' && (obj!.spec?.finalizers ?? []).length)) {
         gc.ownerDeleted(info, undefined, m.uid, m.namespace);
       }
+    },
+    beforeCreate: async (info, obj) => {
+      if (info.group === '' && info.kind === 'Service') await services.allocate(info, obj);
     },
     onDelete: (info, obj, gone) => gc.ownerDeleted(info, gone ? undefined : obj, obj.metadata?.uid, obj.metadata?.namespace),
     scalePaths: (info) => crds.versionOf(info)?.subresources?.scale,
@@ -123,6 +128,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   });
   const port = (server.address() as AddressInfo).port;
   serverAddress = `${host}:${port}`;
+  await ensureKubernetesService(rest, registry.get('', 'v1', 'services')!, port);
   ready = true;
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {

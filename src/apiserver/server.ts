@@ -74,6 +74,8 @@ export interface ApiHandlerOptions {
   afterWrite?: (info: ResourceInfo, obj: Obj | undefined, name: string) => Promise<void>;
   /** Where a custom resource keeps its replicas and selector, for its scale subresource. */
   scalePaths?: (info: ResourceInfo) => ScalePaths | undefined;
+  /** Called before a create is stored: the Service registry allocates IPs and ports here. */
+  beforeCreate?: (info: ResourceInfo, obj: Obj) => Promise<void>;
   /** Called after a delete request: `obj` is the object as deleted, or as marked for deletion. */
   onDelete?: (info: ResourceInfo, obj: Obj, gone: boolean) => void;
   /** Called when a namespace has been marked for deletion. */
@@ -421,6 +423,7 @@ async function handleResource(
       if (info.namespaced && objNs && o.checkNamespace) await o.checkNamespace(objNs);
       checkKind(info, obj);
       unknownFields(obj);
+      await o.beforeCreate?.(info, obj);
       const created = await rs.create(info, ns, obj, { dryRun: dryRun(q), track });
       if (!dryRun(q)) await o.afterWrite?.(info, created, created.metadata.name);
       return respondObject(201, created);
@@ -590,7 +593,9 @@ async function serverSideApply(
   }
   const objNs = ns ?? config.metadata?.namespace;
   if (info.namespaced && objNs && o.checkNamespace) await o.checkNamespace(objNs);
-  const created = await rs.create(info, ns, applyObject(undefined, { ...config, metadata: { ...(config.metadata ?? {}), name } }, opts) as Obj, { dryRun: dry });
+  const toCreate = applyObject(undefined, { ...config, metadata: { ...(config.metadata ?? {}), name } }, opts) as Obj;
+  await o.beforeCreate?.(info, toCreate);
+  const created = await rs.create(info, ns, toCreate, { dryRun: dry });
   if (!dry) await o.afterWrite?.(info, created, name);
   return [201, created];
 }

@@ -246,3 +246,27 @@ describe('cascading deletion through ownerReferences', { skip: missingClient('v3
     assert.deepEqual(await secrets('fg'), []);
   });
 });
+
+describe('services', { skip: missingClient('v35') }, () => {
+  let c: TestCluster;
+  before(async () => {
+    c = await startCluster();
+  });
+  after(async () => {
+    await c?.stop();
+  });
+
+  it('get cluster IPs and node ports allocated, and the kubernetes service exists', async () => {
+    assert.match(await c.k('get', 'svc', 'kubernetes'), /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\nkubernetes\s+ClusterIP\s+10\.96\.0\.1\s+<none>\s+443\/TCP\s+/);
+    assert.equal(await c.k('create', 'service', 'nodeport', 'web', '--tcp=80:8080'), 'service/web created\n');
+    const svc = JSON.parse(await c.k('get', 'svc', 'web', '-o', 'json'));
+    assert.match(svc.spec.clusterIP, /^10\.96\.0\.\d+$/);
+    assert.ok(svc.spec.ports[0].nodePort >= 30000 && svc.spec.ports[0].nodePort <= 32767);
+    await c.k('create', 'service', 'clusterip', 'api', '--tcp=443');
+    const ip2 = await c.k('get', 'svc', 'api', '-o', 'jsonpath={.spec.clusterIP}');
+    assert.notEqual(ip2, svc.spec.clusterIP);
+    const taken = await c.kubectl(['create', '-f', writeTemp(c, 'dup.yaml', `apiVersion: v1\nkind: Service\nmetadata: {name: dup}\nspec:\n  clusterIP: ${ip2}\n  ports: [{port: 80}]\n`)]);
+    assert.equal(taken.code, 1);
+    assert.match(taken.stderr, /provided IP is already allocated/);
+  });
+});
