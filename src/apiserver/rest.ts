@@ -70,6 +70,22 @@ export interface ListResult {
   remainingItemCount?: number;
 }
 
+export interface RawListResult {
+  items: string[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+const META_PREFIX = '{"metadata":{';
+
+/** Stored JSON with `metadata.resourceVersion` set, or undefined if it is not in stored form. */
+export function spliceResourceVersion(text: string, rv: number): string | undefined {
+  if (!text.startsWith(META_PREFIX)) return undefined;
+  const sep = text[META_PREFIX.length] === '}' ? '' : ',';
+  return `${META_PREFIX}"resourceVersion":"${rv}"${sep}${text.slice(META_PREFIX.length)}`;
+}
+
 export interface WriteOptions {
   dryRun?: boolean;
   /** Last step before a write: managed-fields bookkeeping of the request's field manager. */
@@ -178,9 +194,11 @@ export class ResourceStore {
     return obj;
   }
 
+  /** Stored form: metadata first (so lists can splice resourceVersion in), without resourceVersion. */
   private serialize(obj: Obj): string {
-    const { resourceVersion: _rv, ...metadata } = obj.metadata ?? {};
-    return JSON.stringify({ ...obj, metadata });
+    const { metadata: m, ...rest } = obj;
+    const { resourceVersion: _rv, ...metadata } = m ?? {};
+    return JSON.stringify({ metadata, ...rest });
   }
 
   private encode(obj: Obj): Uint8Array {
@@ -225,6 +243,34 @@ export class ResourceStore {
   }
 
   async list(info: ResourceInfo, namespace: string | undefined, opts: ListOptions = {}): Promise<ListResult> {
+    return this.listWith(info, namespace, opts, (kv, sel) => {
+      const obj = this.decode(info, kv);
+      return this.matches(info, sel, obj) ? obj : undefined;
+    });
+  }
+
+  /**
+   * A list whose items are JSON text, spliced from the stored bytes without parsing them: the
+   * fast path for plain lists (no selectors, one served version), which are most of what
+   * informers and `kubectl get` ask for. Undefined when the fast path does not apply.
+   */
+  async listJson(info: ResourceInfo, namespace: string | undefined, opts: ListOptions = {}): Promise<RawListResult | undefined> {
+    if (opts.labelSelector || opts.fieldSelector) return undefined;
+    let fallback = false;
+    const r = await this.listWith(info, namespace, opts, (kv) => {
+      const text = spliceResourceVersion(dec.decode(kv.value), kv.modRevision);
+      if (text === undefined) fallback = true;
+      return text ?? '';
+    });
+    return fallback ? undefined : r;
+  }
+
+  private async listWith<T>(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    opts: ListOptions,
+    item: (kv: KeyValue, sel: { labels: LabelSelector; fields: FieldRequirement[] }) => T | undefined,
+  ): Promise<{ items: T[]; resourceVersion: string; continue?: string; remainingItemCount?: number }> {
     const sel = this.selectors(info, opts);
     const prefix = this.prefix(info, namespace);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
@@ -240,7 +286,7 @@ export class ResourceStore {
     } else {
       parseRv(opts.resourceVersion);
     }
-    const items: Obj[] = [];
+    const items: T[] = [];
     let readAt = revision;
     let more = false;
     let lastKey: string | undefined;
@@ -270,8 +316,8 @@ export class ResourceStore {
       readAt = page.revision;
       for (const kv of page.kvs) {
         lastKey = kv.key;
-        const obj = this.decode(info, kv);
-        if (this.matches(info, sel, obj)) items.push(obj);
+        const it = item(kv, sel);
+        if (it !== undefined) items.push(it);
         if (limit && items.length >= limit) break;
       }
       const cutShort = limit > 0 && items.length >= limit && lastKey !== page.kvs[page.kvs.length - 1]?.key;
@@ -282,7 +328,10 @@ export class ResourceStore {
       }
       after = lastKey;
     }
-    const result: ListResult = { items, resourceVersion: String(readAt) };
+    const result: { items: T[]; resourceVersion: string; continue?: string; remainingItemCount?: number } = {
+      items,
+      resourceVersion: String(readAt),
+    };
     if (limit && more && lastKey) {
       result.continue = encodeContinue(readAt!, `${lastKey.slice(prefix.length)}\u0000`);
       if (remaining !== undefined && remaining > 0) result.remainingItemCount = remaining;

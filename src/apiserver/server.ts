@@ -378,6 +378,30 @@ async function handleResource(
     }
     case 'list': {
       if (!info.verbs.includes('list')) throw methodNotAllowed();
+      const listOpts = {
+        labelSelector: q.get('labelSelector') ?? undefined,
+        fieldSelector: q.get('fieldSelector') ?? undefined,
+        limit: intParam(q, 'limit'),
+        continue: q.get('continue') ?? undefined,
+        resourceVersion: q.get('resourceVersion') ?? undefined,
+        resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
+      };
+      // Plain JSON lists of a single-version resource are spliced from the stored text.
+      // (With several versions the stored apiVersion may not be the one asked for.)
+      const versions = o.registry.groups().find((g) => g.group === info.group)?.versions ?? [];
+      const singleVersion = versions.filter((v) => o.registry.get(info.group, v, info.resource)).length === 1;
+      if (rendering.as === 'object' && !yaml && singleVersion) {
+        const raw = await rs.listJson(info, ns, listOpts);
+        if (raw) {
+          const meta: Obj = { resourceVersion: raw.resourceVersion };
+          if (raw.continue) meta.continue = raw.continue;
+          if (raw.remainingItemCount !== undefined) meta.remainingItemCount = raw.remainingItemCount;
+          const text = `{"kind":${JSON.stringify(info.listKind)},"apiVersion":${JSON.stringify(groupVersion(info))},"metadata":${JSON.stringify(meta)},"items":[${raw.items.join(',')}]}`;
+          res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(text) });
+          res.end(text);
+          return;
+        }
+      }
       const list = await rs.list(info, ns, {
         labelSelector: q.get('labelSelector') ?? undefined,
         fieldSelector: q.get('fieldSelector') ?? undefined,
