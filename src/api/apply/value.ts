@@ -3,31 +3,14 @@
 // encoder writes (sorted map keys, `<>&` escaped), which is what `k:{...}` / `v:...` path
 // elements and the last-applied annotation contain.
 
-export type JsonMap = Record<string, unknown>;
+// The JSON value helpers shared with the patch engines live in one place.
+import { deepCopy, isMap, put, type JsonMap } from '../patch/json.ts';
 
-export function isMap(v: unknown): v is JsonMap {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** Sets a member; `__proto__` becomes an own property, never the prototype. */
-export function put(m: JsonMap, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(m, k, { value: v, writable: true, enumerable: true, configurable: true });
-  else m[k] = v;
-}
+export { deepCopy, isMap, put, type JsonMap };
 
 /** A member of a map, or undefined when absent (own properties only). */
 export function get(m: JsonMap, k: string): unknown {
   return Object.hasOwn(m, k) ? m[k] : undefined;
-}
-
-export function deepCopy<T>(v: T): T {
-  if (Array.isArray(v)) return v.map(deepCopy) as T;
-  if (isMap(v)) {
-    const out: JsonMap = {};
-    for (const k of Object.keys(v)) put(out, k, deepCopy(v[k]));
-    return out as T;
-  }
-  return v;
 }
 
 /** Structural equality (key order does not matter; numbers compare numerically). */
