@@ -74,6 +74,12 @@ data:
     );
     const out = await c.k('create', '-f', file, '--validate=false');
     assert.equal(out, 'namespace/shop created\nconfigmap/settings created\nconfigmap/other created\n');
+    // apply of the same multi-document file, validated against the OpenAPI documents.
+    assert.equal(
+      await c.k('apply', '-f', file),
+      'namespace/shop configured\nconfigmap/settings configured\nconfigmap/other configured\n',
+    );
+    assert.equal(await c.k('apply', '-f', file), 'namespace/shop unchanged\nconfigmap/settings unchanged\nconfigmap/other unchanged\n');
     const y = await c.k('get', 'configmap', 'settings', '-n', 'shop', '-o', 'yaml');
     assert.match(y, /^apiVersion: v1\n/);
     assert.match(y, /\n {2}color: blue\n/);
