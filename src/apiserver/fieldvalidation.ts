@@ -87,7 +87,11 @@ export function parseFieldValidation(v: string | null): FieldValidation {
  * warnings to send, Ignore drops the fields silently.
  */
 export function checkUnknownFields(info: ResourceInfo, obj: Obj, policy: FieldValidation): string[] {
-  const unknown = pruneUnknown(info, obj);
+  return applyFieldValidation(info, pruneUnknown(info, obj), policy);
+}
+
+/** The policy applied to fields already pruned (built-ins above, custom resources by their schema). */
+export function applyFieldValidation(info: ResourceInfo, unknown: string[], policy: FieldValidation): string[] {
   if (unknown.length === 0 || policy === 'Ignore') return [];
   const messages = unknown.map((p) => `unknown field "${p}"`);
   if (policy === 'Strict') {

@@ -8,7 +8,7 @@ import { realClock, type Clock } from '../util/clock.ts';
 import { OpenAPIService } from '../api/openapi/index.ts';
 import { tablePresenter } from './present.ts';
 import { ResourceStore, type ObjectHooks } from './rest.ts';
-import { builtinHooks } from './hooks.ts';
+import { crdLookup, objectHooks, pruneCustomResource, type CustomResourceLookup } from './hooks.ts';
 import { answerClientErrors, createApiHandler, notFoundNamespace, type PatchApplier, type Presenter } from './server.ts';
 import { patcher } from './patch.ts';
 import { NamespaceLifecycle } from './namespaces.ts';
@@ -47,7 +47,16 @@ export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const registry = o.registry ?? new ResourceRegistry();
   const clock = o.clock ?? realClock;
-  const rest = new ResourceStore(o.store, clock, o.hooks ?? builtinHooks);
+  // The hooks look custom resources up through the CRD manager, made just below.
+  let lookup: CustomResourceLookup | undefined;
+  const rest = new ResourceStore(
+    o.store,
+    clock,
+    o.hooks ??
+      objectHooks({
+        versionFor: (obj) => lookup?.versionFor(obj),
+      }),
+  );
   const nsInfo = registry.get('', 'v1', 'namespaces')!;
   for (const name of SYSTEM_NAMESPACES) {
     await rest.create(nsInfo, undefined, { metadata: { name } }).catch((err: unknown) => {
@@ -59,6 +68,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const services = new ServiceAllocator(rest);
   const openapi = new OpenAPIService(registry);
   const crds = new CrdManager(rest, registry, openapi, () => clock.now());
+  lookup = crdLookup(registry, crds);
   await crds.load();
   await namespaces.resume();
   let ready = false;
@@ -88,6 +98,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     },
     onDelete: (info, obj, gone) => gc.ownerDeleted(info, gone ? undefined : obj, obj.metadata?.uid, obj.metadata?.namespace),
     scalePaths: (info) => crds.versionOf(info)?.subresources?.scale,
+    pruneCustom: (obj) => (lookup ? pruneCustomResource(lookup, obj) : []),
     ...(o.bookmarkEveryMs ? { bookmarkEveryMs: o.bookmarkEveryMs } : {}),
     checkNamespace: async (name) => {
       let ns;

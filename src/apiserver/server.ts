@@ -19,7 +19,7 @@ import { DISCOVERY_V2, aggregated, apiGroup, apiGroupList, apiResourceList, apiV
 import { negotiate, parseAccept, parseRequest, type Rendering, type ResourceRequest } from './request.ts';
 import type { Obj, ResourceStore } from './rest.ts';
 import { watchEvents, type ObjectEvent } from './watch.ts';
-import { checkUnknownFields, parseFieldValidation } from './fieldvalidation.ts';
+import { applyFieldValidation, checkUnknownFields, parseFieldValidation } from './fieldvalidation.ts';
 import { decodeK8sProtobuf } from '../api/protobuf/index.ts';
 import { applyObject, managerFromUserAgent, recordUpdate } from '../api/apply/index.ts';
 
@@ -72,6 +72,8 @@ export interface ApiHandlerOptions {
   bookmarkEveryMs?: number;
   /** Called after every successful write (not dry-run): CRDs start or stop being served here. */
   afterWrite?: (info: ResourceInfo, obj: Obj | undefined, name: string) => Promise<void>;
+  /** Defaults and prunes a custom resource by its schema; returns the pruned paths. */
+  pruneCustom?: (obj: Obj) => string[];
   /** Where a custom resource keeps its replicas and selector, for its scale subresource. */
   scalePaths?: (info: ResourceInfo) => ScalePaths | undefined;
   /** Called before a create is stored: the Service registry allocates IPs and ports here. */
@@ -339,7 +341,13 @@ async function handleResource(
   };
   // Fields the kind does not declare are dropped; fieldValidation says how loudly.
   const unknownFields = (obj: Obj) => {
-    if (!info.crd) warnings.push(...checkUnknownFields(info, obj, parseFieldValidation(q.get('fieldValidation'))));
+    const policy = parseFieldValidation(q.get('fieldValidation'));
+    if (!info.crd) warnings.push(...checkUnknownFields(info, obj, policy));
+    else if (o.pruneCustom) {
+      obj.apiVersion ??= groupVersion(info);
+      obj.kind ??= info.kind;
+      warnings.push(...applyFieldValidation(info, o.pruneCustom(obj), policy));
+    }
   };
 
   const body = async (): Promise<{ type: string; value: unknown }> => {

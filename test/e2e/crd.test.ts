@@ -92,6 +92,20 @@ describe('CustomResourceDefinitions with kubectl 1.35', { skip: missingClient('v
     assert.equal(await c.k('get', 'ct', 'my-cron', '-o', 'jsonpath={.status.replicas} {.spec.image}'), '5 v2');
   });
 
+  it('validates, prunes and defaults custom resources by their schema', async () => {
+    const bad = writeTemp(c, 'bad-cr.yaml', CR.replace('name: my-cron', 'name: bad-cron').replace('replicas: 2', 'replicas: "two"'));
+    const r = await c.kubectl(['apply', '-f', bad]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /The CronTab "bad-cron" is invalid: \n\* spec\.replicas: Invalid value: "string": spec\.replicas in body must be of type integer: "string"\n/);
+    const typo = writeTemp(c, 'typo-cr.yaml', CR.replace('name: my-cron', 'name: typo-cron').replace('replicas: 2', 'replicas: 2, colour: red'));
+    const t = await c.kubectl(['apply', '-f', typo]);
+    assert.equal(t.code, 1);
+    assert.match(t.stderr, /unknown field "spec\.colour"/);
+    // With validation off on the client and Ignore on the server, the field is pruned silently.
+    await c.k('apply', '--validate=false', '-f', typo);
+    assert.equal(await c.k('get', 'ct', 'typo-cron', '-o', 'jsonpath={.spec.colour}|{.spec.image}'), '|my-image');
+  });
+
   it('explains the custom resource from its schema', async () => {
     const out = await c.k('explain', 'crontab.spec');
     assert.match(out, /KIND:\s+CronTab/);
