@@ -277,57 +277,37 @@ const podTemplate: Printer = {
 
 // ---------------------------------------------------------------- workloads
 
-const replicationController: Printer = {
-  columns: [
-    nameCol(),
-    col('Desired', 'integer', doc('core/v1.ReplicationControllerSpec.replicas')),
-    col('Current', 'integer', doc('core/v1.ReplicationControllerStatus.replicas')),
-    col('Ready', 'integer', doc('core/v1.ReplicationControllerStatus.readyReplicas')),
-    ageCol(),
-    containersCol(),
-    imagesCol(),
-    col('Selector', 'string', doc('core/v1.ReplicationControllerSpec.selector'), 1),
-  ],
-  cells(o, now) {
-    const [names, images] = containerCells(templateContainers(o));
-    return [
-      name(o),
-      replicas(o),
-      int(get(o, 'status', 'replicas')),
-      int(get(o, 'status', 'readyReplicas')),
-      age(o, now),
-      names,
-      images,
-      formatLabels(get(o, 'spec', 'selector')),
-    ];
-  },
-};
+/** ReplicationController and ReplicaSet print alike; only the selector's form differs. */
+function replicatedPrinter(type: 'core/v1.ReplicationController' | 'apps/v1.ReplicaSet', selector: (o: Obj) => string): Printer {
+  return {
+    columns: [
+      nameCol(),
+      col('Desired', 'integer', doc(`${type}Spec.replicas`)),
+      col('Current', 'integer', doc(`${type}Status.replicas`)),
+      col('Ready', 'integer', doc(`${type}Status.readyReplicas`)),
+      ageCol(),
+      containersCol(),
+      imagesCol(),
+      col('Selector', 'string', doc(`${type}Spec.selector`), 1),
+    ],
+    cells(o, now) {
+      const [names, images] = containerCells(templateContainers(o));
+      return [
+        name(o),
+        replicas(o),
+        int(get(o, 'status', 'replicas')),
+        int(get(o, 'status', 'readyReplicas')),
+        age(o, now),
+        names,
+        images,
+        selector(o),
+      ];
+    },
+  };
+}
 
-const replicaSet: Printer = {
-  columns: [
-    nameCol(),
-    col('Desired', 'integer', doc('apps/v1.ReplicaSetSpec.replicas')),
-    col('Current', 'integer', doc('apps/v1.ReplicaSetStatus.replicas')),
-    col('Ready', 'integer', doc('apps/v1.ReplicaSetStatus.readyReplicas')),
-    ageCol(),
-    containersCol(),
-    imagesCol(),
-    col('Selector', 'string', doc('apps/v1.ReplicaSetSpec.selector'), 1),
-  ],
-  cells(o, now) {
-    const [names, images] = containerCells(templateContainers(o));
-    return [
-      name(o),
-      replicas(o),
-      int(get(o, 'status', 'replicas')),
-      int(get(o, 'status', 'readyReplicas')),
-      age(o, now),
-      names,
-      images,
-      formatLabelSelector(get(o, 'spec', 'selector')),
-    ];
-  },
-};
+const replicationController = replicatedPrinter('core/v1.ReplicationController', (o) => formatLabels(get(o, 'spec', 'selector')));
+const replicaSet = replicatedPrinter('apps/v1.ReplicaSet', (o) => formatLabelSelector(get(o, 'spec', 'selector')));
 
 const daemonSet: Printer = {
   columns: [
