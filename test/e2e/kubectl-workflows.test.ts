@@ -65,6 +65,15 @@ describe('kubectl 1.35 workflows', { skip: missingClient('v35') }, () => {
     assert.match(all, /^default\s+api\s+/m);
   });
 
+  it('explain reads the generated OpenAPI documents', async () => {
+    const out = await c.k('explain', 'deployment.spec.strategy');
+    assert.match(out, /^GROUP:\s+apps\nKIND:\s+Deployment\nVERSION:\s+v1\n/);
+    assert.match(out, /FIELD: strategy <DeploymentStrategy>/);
+    assert.match(out, /rollingUpdate\s+<RollingUpdateDeployment>/);
+    const pods = await c.k('explain', 'pods.spec.containers.image');
+    assert.match(pods, /FIELD: image <string>/);
+  });
+
   it('describe shows the object and its events', async () => {
     const out = await c.k('describe', 'deployment', 'web');
     assert.match(out, /^Name:\s+web$/m);
