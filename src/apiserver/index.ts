@@ -14,6 +14,7 @@ import { patcher } from './patch.ts';
 import { NamespaceLifecycle } from './namespaces.ts';
 import { CrdManager } from './crds.ts';
 import { GarbageCollector } from './gc.ts';
+import { x509Authenticator } from './authn.ts';
 import { ServiceAllocator, ensureKubernetesService } from './services.ts';
 import type { Pki } from './pki.ts';
 
@@ -84,6 +85,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       return serverAddress;
     },
     ready: () => ready,
+    authenticate: x509Authenticator,
     onNamespaceTerminating: (name) => namespaces.start(name),
     afterWrite: async (info, obj, name) => {
       if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition') await crds.sync(obj, name);

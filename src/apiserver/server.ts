@@ -22,6 +22,7 @@ import { watchEvents, type ObjectEvent } from './watch.ts';
 import { applyFieldValidation, checkUnknownFields, parseFieldValidation } from './fieldvalidation.ts';
 import { decodeK8sProtobuf } from '../api/protobuf/index.ts';
 import { applyObject, managerFromUserAgent, recordUpdate } from '../api/apply/index.ts';
+import { isPublicPath, type UserInfo } from './authn.ts';
 
 const K8S_PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
@@ -78,6 +79,12 @@ export interface ApiHandlerOptions {
   scalePaths?: (info: ResourceInfo) => ScalePaths | undefined;
   /** Called before a create is stored: the Service registry allocates IPs and ports here. */
   beforeCreate?: (info: ResourceInfo, obj: Obj) => Promise<void>;
+  /**
+   * Who the request is from; undefined means anonymous, which is refused (401) outside health
+   * and discovery. Without an authenticator (tests that call the handler directly) every
+   * request is trusted.
+   */
+  authenticate?: (req: IncomingMessage) => UserInfo | undefined;
   /** Called after a delete request: `obj` is the object as deleted, or as marked for deletion. */
   onDelete?: (info: ResourceInfo, obj: Obj, gone: boolean) => void;
   /** Called when a namespace has been marked for deletion. */
@@ -236,6 +243,10 @@ async function handle(o: ApiHandlerOptions, req: IncomingMessage, res: ServerRes
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   const method = req.method ?? 'GET';
   const accept = parseAccept(req.headers.accept);
+  const user = o.authenticate ? o.authenticate(req) : ADMIN;
+  if (!user && !isPublicPath(path)) {
+    throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+  }
 
   switch (path) {
     case '/healthz':
@@ -295,8 +306,11 @@ async function handle(o: ApiHandlerOptions, req: IncomingMessage, res: ServerRes
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
     return;
   }
-  await handleResource(o, info, req, res, url);
+  await handleResource(o, info, req, res, url, user ?? ANONYMOUS);
 }
+
+const ADMIN: UserInfo = { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
+const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
 
 function listKindFor(info: ResourceInfo): string {
   return info.listKind;
@@ -308,6 +322,7 @@ async function handleResource(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
+  user: UserInfo,
 ): Promise<void> {
   const q = url.searchParams;
   const info = o.registry.get(ri.group, ri.version, ri.resource);
@@ -451,6 +466,15 @@ async function handleResource(
       if (!info.verbs.includes('create')) throw methodNotAllowed();
       const b = await body();
       const obj = expectObject(b.value);
+      // `kubectl auth whoami`: answered from the request, never stored.
+      if (info.group === 'authentication.k8s.io' && info.kind === 'SelfSubjectReview') {
+        return respondObject(201, {
+          kind: 'SelfSubjectReview',
+          apiVersion: groupVersion(info),
+          metadata: { creationTimestamp: null },
+          status: { userInfo: { username: user.username, groups: user.groups, ...(user.uid ? { uid: user.uid } : {}), ...(user.extra ? { extra: user.extra } : {}) } },
+        });
+      }
       const objNs = ns ?? (info.namespaced ? obj.metadata?.namespace : undefined);
       if (info.namespaced && objNs && o.checkNamespace) await o.checkNamespace(objNs);
       checkKind(info, obj);

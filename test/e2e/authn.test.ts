@@ -1,0 +1,58 @@
+// Authentication: client certificates of the cluster CA identify the user; anonymous requests
+// reach only health and discovery.
+import assert from 'node:assert/strict';
+import https from 'node:https';
+import { after, before, describe, it } from 'node:test';
+import { generatePki, type Pki } from '../../src/apiserver/index.ts';
+import { missingClient, startCluster, type TestCluster } from './harness.ts';
+
+function get(url: string, ca: string, client?: { cert: string; key: string }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca, ...(client ?? {}), agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+}
+
+describe('authentication', () => {
+  let c: TestCluster;
+  let pki: Pki;
+  let ca: string;
+  before(async () => {
+    c = await startCluster();
+    ca = Buffer.from(/certificate-authority-data: (\S+)/.exec(await import('node:fs').then((fs) => fs.readFileSync(c.kubeconfigPath, 'utf8')))![1]!, 'base64').toString();
+    pki = await generatePki(); // a different CA: its certificates mean nothing here
+  });
+  after(async () => {
+    await c?.stop();
+  });
+
+  it('anonymous requests get health and discovery, and 401 for everything else', async () => {
+    for (const path of ['/healthz', '/readyz', '/version', '/api', '/apis', '/api/v1', '/apis/apps/v1']) {
+      assert.equal((await get(`${c.api.url}${path}`, ca)).status, 200, path);
+    }
+    const r = await get(`${c.api.url}/api/v1/namespaces`, ca);
+    assert.equal(r.status, 401);
+    const status = JSON.parse(r.body);
+    assert.equal(status.kind, 'Status');
+    assert.equal(status.reason, 'Unauthorized');
+    assert.equal(status.message, 'Unauthorized');
+  });
+
+  it('a certificate from another CA is anonymous', async () => {
+    const r = await get(`${c.api.url}/api/v1/namespaces`, ca, pki.admin);
+    assert.equal(r.status, 401);
+  });
+
+  it('kubectl auth whoami shows the certificate user and groups', { skip: missingClient('v35') }, async () => {
+    const out = await c.k('auth', 'whoami');
+    assert.match(out, /^ATTRIBUTE\s+VALUE\nUsername\s+kubernetes-admin\nGroups\s+\[system:masters system:authenticated\]\n$/);
+    const json = JSON.parse(await c.k('auth', 'whoami', '-o', 'json'));
+    assert.equal(json.kind, 'SelfSubjectReview');
+    assert.equal(json.status.userInfo.username, 'kubernetes-admin');
+  });
+});
