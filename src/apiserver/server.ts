@@ -466,15 +466,9 @@ async function handleResource(
       if (!info.verbs.includes('create')) throw methodNotAllowed();
       const b = await body();
       const obj = expectObject(b.value);
-      // `kubectl auth whoami`: answered from the request, never stored.
-      if (info.group === 'authentication.k8s.io' && info.kind === 'SelfSubjectReview') {
-        return respondObject(201, {
-          kind: 'SelfSubjectReview',
-          apiVersion: groupVersion(info),
-          metadata: { creationTimestamp: null },
-          status: { userInfo: { username: user.username, groups: user.groups, ...(user.uid ? { uid: user.uid } : {}), ...(user.extra ? { extra: user.extra } : {}) } },
-        });
-      }
+      // Reviews (`kubectl auth whoami`, `kubectl auth can-i`) are answered, never stored.
+      const review = answerReview(info, obj, user);
+      if (review) return respondObject(201, review);
       const objNs = ns ?? (info.namespaced ? obj.metadata?.namespace : undefined);
       if (info.namespaced && objNs && o.checkNamespace) await o.checkNamespace(objNs);
       checkKind(info, obj);
@@ -654,6 +648,39 @@ async function serverSideApply(
   const created = await rs.create(info, ns, toCreate, { dryRun: dry });
   if (!dry) await o.afterWrite?.(info, created, name);
   return [201, created];
+}
+
+/**
+ * The review kinds of authentication.k8s.io and authorization.k8s.io. Authorization is not
+ * configured yet (issue 5), so, as with upstream's AlwaysAllow authorizer, every
+ * authenticated user may do everything, and access reviews say so.
+ */
+function answerReview(info: ResourceInfo, obj: Obj, user: UserInfo): Obj | undefined {
+  const base = { kind: info.kind, apiVersion: groupVersion(info), metadata: { ...(obj.metadata ?? {}), creationTimestamp: null } };
+  const userInfo = { username: user.username, groups: user.groups, ...(user.uid ? { uid: user.uid } : {}), ...(user.extra ? { extra: user.extra } : {}) };
+  if (info.group === 'authentication.k8s.io') {
+    if (info.kind === 'SelfSubjectReview') return { ...base, status: { userInfo } };
+    if (info.kind === 'TokenReview') {
+      return { ...base, spec: obj.spec ?? {}, status: { authenticated: false, error: 'token authentication is not configured', user: {} } };
+    }
+  }
+  if (info.group === 'authorization.k8s.io') {
+    if (info.kind === 'SelfSubjectRulesReview') {
+      return {
+        ...base,
+        spec: obj.spec ?? {},
+        status: {
+          resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+          nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+          incomplete: false,
+        },
+      };
+    }
+    if (info.kind.endsWith('SubjectAccessReview')) {
+      return { ...base, spec: obj.spec ?? {}, status: { allowed: true, reason: 'no authorizer is configured: every authenticated user may do everything' } };
+    }
+  }
+  return undefined;
 }
 
 function expectObject(v: unknown): Obj {

@@ -56,3 +56,21 @@ describe('authentication', () => {
     assert.equal(json.status.userInfo.username, 'kubernetes-admin');
   });
 });
+
+describe('access reviews before authorization exists', { skip: missingClient('v35') }, () => {
+  let c: TestCluster;
+  before(async () => {
+    c = await startCluster();
+  });
+  after(async () => {
+    await c?.stop();
+  });
+
+  it('kubectl auth can-i answers from a review that is not stored', async () => {
+    assert.equal(await c.k('auth', 'can-i', 'create', 'pods'), 'yes\n');
+    const list = await c.k('auth', 'can-i', '--list');
+    assert.match(list, /^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs\n\*\.\*\s+\[\]\s+\[\]\s+\[\*\]\n\s+\[\*\]\s+\[\]\s+\[\*\]\n$/);
+    const stored = await c.store.range('/registry/authorization.k8s.io/', { prefix: true, countOnly: true });
+    assert.equal(stored.count, 0);
+  });
+});
