@@ -256,6 +256,7 @@ async function coldStart(metrics: Metrics): Promise<void> {
       ca: { cert: await readText(join(dir.path, 'pki', 'ca.crt')), key: '' },
       admin: { cert: await readText(join(dir.path, 'pki', 'admin.crt')), key: await readText(join(dir.path, 'pki', 'admin.key')) },
       server: { cert: '', key: '' },
+      serviceAccountKey: '',
     };
     const c = new Client(`https://127.0.0.1:${port}`, pki);
     await runConcurrent(PODS, 64, async (i) => {

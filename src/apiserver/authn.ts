@@ -14,6 +14,13 @@ export interface UserInfo {
 
 export type Authenticator = (req: IncomingMessage) => UserInfo | undefined;
 
+/** A bearer token from the Authorization header, if any. */
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const h = req.headers.authorization;
+  const m = typeof h === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
+  return m?.[1];
+}
+
 function list(v: string | string[] | undefined): string[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }

@@ -7,14 +7,15 @@ import type { Store } from '../storage/index.ts';
 import { realClock, type Clock } from '../util/clock.ts';
 import { OpenAPIService } from '../api/openapi/index.ts';
 import { tablePresenter } from './present.ts';
-import { ResourceStore, type ObjectHooks } from './rest.ts';
+import { ResourceStore, rfc3339, type ObjectHooks } from './rest.ts';
 import { crdLookup, objectHooks, pruneCustomResource, type CustomResourceLookup } from './hooks.ts';
 import { answerClientErrors, createApiHandler, notFoundNamespace, type PatchApplier, type Presenter } from './server.ts';
 import { patcher } from './patch.ts';
 import { NamespaceLifecycle } from './namespaces.ts';
 import { CrdManager } from './crds.ts';
 import { GarbageCollector } from './gc.ts';
-import { x509Authenticator } from './authn.ts';
+import { bearerToken, x509Authenticator } from './authn.ts';
+import { ISSUER, TokenIssuer, serviceAccountUser } from './tokens.ts';
 import { ServiceAllocator, ensureKubernetesService } from './services.ts';
 import type { Pki } from './pki.ts';
 
@@ -67,6 +68,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const namespaces = new NamespaceLifecycle(rest, registry);
   const gc = new GarbageCollector(rest, registry);
   const services = new ServiceAllocator(rest);
+  const tokens = new TokenIssuer(o.pki.serviceAccountKey);
+  const saInfo = registry.get('', 'v1', 'serviceaccounts')!;
   const openapi = new OpenAPIService(registry);
   const crds = new CrdManager(rest, registry, openapi, () => clock.now());
   lookup = crdLookup(registry, crds);
@@ -85,7 +88,35 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       return serverAddress;
     },
     ready: () => ready,
-    authenticate: x509Authenticator,
+    // Client certificates first, then bearer tokens, as upstream's union authenticator.
+    authenticate: async (req) => {
+      const fromCert = x509Authenticator(req);
+      if (fromCert) return fromCert;
+      const token = bearerToken(req);
+      if (token === undefined) return undefined;
+      const claims = tokens.verify(token, Math.floor(clock.now() / 1000));
+      if (!claims) return null;
+      const k = claims['kubernetes.io'];
+      // Bound tokens die with their account: the account must exist with the same uid.
+      const sa = await rest.get(saInfo, k.namespace, k.serviceaccount.name).catch(() => undefined);
+      if (!sa || sa.metadata?.uid !== k.serviceaccount.uid) return null;
+      return serviceAccountUser(k.namespace, k.serviceaccount.name, k.serviceaccount.uid);
+    },
+    issueToken: (sa, request) => {
+      const now = Math.floor(clock.now() / 1000);
+      const seconds = Math.max(600, Number(request.spec?.expirationSeconds ?? 3600));
+      const audiences: string[] = request.spec?.audiences?.length ? request.spec.audiences : [ISSUER];
+      const token = tokens.issue({
+        iss: ISSUER,
+        sub: `system:serviceaccount:${sa.metadata.namespace}:${sa.metadata.name}`,
+        aud: audiences,
+        exp: now + seconds,
+        iat: now,
+        nbf: now,
+        'kubernetes.io': { namespace: sa.metadata.namespace, serviceaccount: { name: sa.metadata.name, uid: sa.metadata.uid } },
+      });
+      return { token, expirationTimestamp: rfc3339((now + seconds) * 1000) };
+    },
     onNamespaceTerminating: (name) => namespaces.start(name),
     afterWrite: async (info, obj, name) => {
       if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition') await crds.sync(obj, name);

@@ -6,6 +6,7 @@ import * as x509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { generateSigningKey } from './tokens.ts';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -24,6 +25,8 @@ export interface Pki {
   ca: KeyPair;
   server: KeyPair;
   admin: KeyPair;
+  /** Signs ServiceAccount tokens (PKCS#8 PEM, ECDSA P-256). */
+  serviceAccountKey: string;
 }
 
 async function exportKey(key: CryptoKey): Promise<string> {
@@ -105,7 +108,7 @@ export async function generatePki(): Promise<Pki> {
   const issuer = { cert: ca.cert, key: ca.keys.privateKey };
   const server = await issue({ subject: 'CN=kube-apiserver', issuer, years: 1, serverNames: SERVER_NAMES });
   const admin = await issue({ subject: 'CN=kubernetes-admin, O=system:masters', issuer, years: 1, client: true });
-  return { ca: await pair(ca), server: await pair(server), admin: await pair(admin) };
+  return { ca: await pair(ca), server: await pair(server), admin: await pair(admin), serviceAccountKey: generateSigningKey() };
 }
 
 const FILES = { ca: 'ca', server: 'apiserver', admin: 'admin' } as const;
@@ -117,7 +120,14 @@ export async function loadOrCreatePki(dir: string): Promise<Pki> {
       cert: await readFile(join(dir, `${name}.crt`), 'utf8'),
       key: await readFile(join(dir, `${name}.key`), 'utf8'),
     });
-    const pki: Pki = { ca: await read(FILES.ca), server: await read(FILES.server), admin: await read(FILES.admin) };
+    const saPath = join(dir, 'sa.key');
+    let serviceAccountKey = await readFile(saPath, 'utf8').catch(() => undefined);
+    if (serviceAccountKey === undefined) {
+      // Data dirs made before service-account tokens existed get their key now.
+      serviceAccountKey = generateSigningKey();
+      await writeFile(saPath, serviceAccountKey, { mode: 0o600 });
+    }
+    const pki: Pki = { ca: await read(FILES.ca), server: await read(FILES.server), admin: await read(FILES.admin), serviceAccountKey };
     await importKey(pki.ca.key); // a damaged key is caught here, not at the first handshake
     return pki;
   } catch (err) {
@@ -125,10 +135,11 @@ export async function loadOrCreatePki(dir: string): Promise<Pki> {
   }
   const pki = await generatePki();
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  for (const [k, name] of Object.entries(FILES) as [keyof Pki, string][]) {
+  for (const [k, name] of Object.entries(FILES) as ['ca' | 'server' | 'admin', string][]) {
     await writeFile(join(dir, `${name}.crt`), pki[k].cert);
     await writeFile(join(dir, `${name}.key`), pki[k].key, { mode: 0o600 });
   }
+  await writeFile(join(dir, 'sa.key'), pki.serviceAccountKey, { mode: 0o600 });
   return pki;
 }
 

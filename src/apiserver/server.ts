@@ -84,7 +84,9 @@ export interface ApiHandlerOptions {
    * and discovery. Without an authenticator (tests that call the handler directly) every
    * request is trusted.
    */
-  authenticate?: (req: IncomingMessage) => UserInfo | undefined;
+  authenticate?: (req: IncomingMessage) => Promise<UserInfo | undefined | null>;
+  /** Issues a bound ServiceAccount token (the TokenRequest API). */
+  issueToken?: (serviceAccount: Obj, request: Obj) => { token: string; expirationTimestamp: string };
   /** Called after a delete request: `obj` is the object as deleted, or as marked for deletion. */
   onDelete?: (info: ResourceInfo, obj: Obj, gone: boolean) => void;
   /** Called when a namespace has been marked for deletion. */
@@ -243,8 +245,10 @@ async function handle(o: ApiHandlerOptions, req: IncomingMessage, res: ServerRes
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   const method = req.method ?? 'GET';
   const accept = parseAccept(req.headers.accept);
-  const user = o.authenticate ? o.authenticate(req) : ADMIN;
-  if (!user && !isPublicPath(path)) {
+  // null: credentials were presented and are not valid, which is 401 even where anonymous
+  // requests are welcome.
+  const user = o.authenticate ? await o.authenticate(req) : ADMIN;
+  if (user === null || (!user && !isPublicPath(path))) {
     throw new StatusError(401, 'Unauthorized', 'Unauthorized');
   }
 
@@ -462,6 +466,18 @@ async function handleResource(
       }
       return streamWatch(o, info, ns, ri.name, rendering, req, res, q);
     case 'create': {
+      if (sub === 'token' && info.group === '' && info.kind === 'ServiceAccount' && o.issueToken) {
+        const sa = await rs.get(info, ns, ri.name!);
+        const reqObj = expectObject((await body()).value ?? {});
+        const issued = o.issueToken(sa, reqObj);
+        return respondObject(201, {
+          kind: 'TokenRequest',
+          apiVersion: 'authentication.k8s.io/v1',
+          metadata: { name: ri.name, namespace: ns, creationTimestamp: null },
+          spec: { audiences: reqObj.spec?.audiences ?? [], expirationSeconds: reqObj.spec?.expirationSeconds ?? 3600, boundObjectRef: reqObj.spec?.boundObjectRef ?? null },
+          status: issued,
+        });
+      }
       if (sub) throw methodNotAllowed();
       if (!info.verbs.includes('create')) throw methodNotAllowed();
       const b = await body();

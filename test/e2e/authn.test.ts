@@ -74,3 +74,49 @@ describe('access reviews before authorization exists', { skip: missingClient('v3
     assert.equal(stored.count, 0);
   });
 });
+
+describe('ServiceAccount tokens', { skip: missingClient('v35') }, () => {
+  let c: TestCluster;
+  let ca: string;
+  before(async () => {
+    c = await startCluster();
+    ca = Buffer.from(/certificate-authority-data: (\S+)/.exec(await import('node:fs').then((fs) => fs.readFileSync(c.kubeconfigPath, 'utf8')))![1]!, 'base64').toString();
+  });
+  after(async () => {
+    await c?.stop();
+  });
+
+  const whoami = (token: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = https.request(
+        `${c.api.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`,
+        { method: 'POST', ca, agent: false, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }));
+    });
+
+  it('kubectl create token issues a token that authenticates as the account until it is deleted', async () => {
+    await c.k('create', 'serviceaccount', 'robot');
+    const token = (await c.k('create', 'token', 'robot')).trim();
+    assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const ok = await whoami(token);
+    assert.equal(ok.status, 201, ok.body);
+    const info = JSON.parse(ok.body).status.userInfo;
+    assert.equal(info.username, 'system:serviceaccount:default:robot');
+    assert.deepEqual(info.groups, ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated']);
+    const forged = token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    assert.equal((await whoami(forged)).status, 401);
+    await c.k('delete', 'serviceaccount', 'robot');
+    assert.equal((await whoami(token)).status, 401, 'the token dies with its account');
+    // A new account of the same name has a new uid: the old token stays dead.
+    await c.k('create', 'serviceaccount', 'robot');
+    assert.equal((await whoami(token)).status, 401);
+  });
+});
