@@ -22,7 +22,7 @@ import { watchEvents, type ObjectEvent } from './watch.ts';
 import { applyFieldValidation, checkUnknownFields, parseFieldValidation } from './fieldvalidation.ts';
 import { decodeK8sProtobuf } from '../api/protobuf/index.ts';
 import { applyObject, managerFromUserAgent, recordUpdate } from '../api/apply/index.ts';
-import { isPublicPath, type UserInfo } from './authn.ts';
+import { ImpersonationError, impersonate, isPublicPath, type UserInfo } from './authn.ts';
 
 const K8S_PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
@@ -247,9 +247,19 @@ async function handle(o: ApiHandlerOptions, req: IncomingMessage, res: ServerRes
   const accept = parseAccept(req.headers.accept);
   // null: credentials were presented and are not valid, which is 401 even where anonymous
   // requests are welcome.
-  const user = o.authenticate ? await o.authenticate(req) : ADMIN;
-  if (user === null || (!user && !isPublicPath(path))) {
+  const authenticated = o.authenticate ? await o.authenticate(req) : ADMIN;
+  if (authenticated === null || (!authenticated && !isPublicPath(path))) {
     throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+  }
+  let user = authenticated;
+  if (authenticated) {
+    try {
+      // Until RBAC decides who may impersonate whom, only cluster admins may.
+      user = impersonate(req, authenticated, (real) => real.groups.includes('system:masters')) ?? authenticated;
+    } catch (err) {
+      if (err instanceof ImpersonationError) throw new StatusError(err.code, err.reason, err.message);
+      throw err;
+    }
   }
 
   switch (path) {

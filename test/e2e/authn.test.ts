@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { generatePki, type Pki } from '../../src/apiserver/index.ts';
-import { missingClient, startCluster, type TestCluster } from './harness.ts';
+import { missingClient, startCluster, writeTemp, type TestCluster } from './harness.ts';
 
 function get(url: string, ca: string, client?: { cert: string; key: string }): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -118,5 +118,59 @@ describe('ServiceAccount tokens', { skip: missingClient('v35') }, () => {
     // A new account of the same name has a new uid: the old token stays dead.
     await c.k('create', 'serviceaccount', 'robot');
     assert.equal((await whoami(token)).status, 401);
+  });
+});
+
+describe('impersonation', { skip: missingClient('v35') }, () => {
+  let c: TestCluster;
+  before(async () => {
+    c = await startCluster();
+  });
+  after(async () => {
+    await c?.stop();
+  });
+
+  it('the admin may act as another user, with groups', async () => {
+    const out = await c.k('auth', 'whoami', '--as=jane', '--as-group=devs', '--as-group=qa');
+    assert.match(out, /^ATTRIBUTE\s+VALUE\nUsername\s+jane\nGroups\s+\[devs qa system:authenticated\]\n$/);
+    const sa = JSON.parse(await c.k('auth', 'whoami', '--as=system:serviceaccount:kube-system:builder', '-o', 'json'));
+    assert.deepEqual(sa.status.userInfo.groups, ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated']);
+  });
+
+  it('others may not (until RBAC grants impersonate)', async () => {
+    await c.k('create', 'serviceaccount', 'robot');
+    const token = (await c.k('create', 'token', 'robot')).trim();
+    // A kubeconfig without the client certificate, so the token is the credential.
+    const fs = await import('node:fs');
+    const admin = fs.readFileSync(c.kubeconfigPath, 'utf8');
+    const server = /server: (\S+)/.exec(admin)![1]!;
+    const caData = /certificate-authority-data: (\S+)/.exec(admin)![1]!;
+    const tokenOnly = writeTemp(
+      c,
+      'token-only',
+      `apiVersion: v1\nkind: Config\nclusters: [{name: k, cluster: {server: "${server}", certificate-authority-data: ${caData}}}]\nusers: [{name: robot, user: {token: "${token}"}}]\ncontexts: [{name: k, context: {cluster: k, user: robot}}]\ncurrent-context: k\n`,
+    );
+    const self = await c.kubectl(['auth', 'whoami'], { env: { KUBECONFIG: tokenOnly } });
+    assert.match(self.stdout, /Username\s+system:serviceaccount:default:robot/);
+    const r = await c.kubectl(['get', 'ns', '--as=jane'], { env: { KUBECONFIG: tokenOnly } });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Error from server \(Forbidden\)/);
+    // The server's own words (kubectl's discovery client only shows "Forbidden").
+    const ca = Buffer.from(caData, 'base64').toString();
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      https
+        .get(`${server}/api/v1/namespaces`, { ca, agent: false, headers: { Authorization: `Bearer ${token}`, 'Impersonate-User': 'jane' } }, (resp) => {
+          let body = '';
+          resp.setEncoding('utf8');
+          resp.on('data', (d: string) => (body += d));
+          resp.on('end', () => resolve({ status: resp.statusCode ?? 0, body }));
+        })
+        .on('error', reject);
+    });
+    assert.equal(res.status, 403);
+    assert.equal(
+      JSON.parse(res.body).message,
+      'users "jane" is forbidden: User "system:serviceaccount:default:robot" cannot impersonate resource "users" in API group "" at the cluster scope',
+    );
   });
 });
