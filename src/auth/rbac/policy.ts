@@ -1,0 +1,456 @@
+// The default RBAC policy kube-apiserver bootstraps (its "rbac/bootstrap-roles" post-start hook),
+// written as compact data and expanded into full rbac.authorization.k8s.io/v1 objects.
+//
+// Rule notation:  r(verbs, groups, resources, resourceNames?)  /  u(verbs, urls)
+// Each argument is a space-separated list; the token "core" stands for the legacy group "".
+// Like upstream's rule builder (which keeps sets), every list is emitted sorted.
+
+import type { BindingObject, PolicyRule, RoleObject, Subject } from './types.ts';
+
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
+const API_VERSION = `${RBAC_GROUP}/v1`;
+
+export const BOOTSTRAP_LABEL = { 'kubernetes.io/bootstrapping': 'rbac-defaults' } as const;
+export const AUTOUPDATE_ANNOTATION = { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } as const;
+export const AGGREGATE_TO_ADMIN = 'rbac.authorization.k8s.io/aggregate-to-admin';
+export const AGGREGATE_TO_EDIT = 'rbac.authorization.k8s.io/aggregate-to-edit';
+export const AGGREGATE_TO_VIEW = 'rbac.authorization.k8s.io/aggregate-to-view';
+
+const READ = 'get list watch';
+const WRITE = 'create update patch delete deletecollection';
+const READ_WRITE = `${READ} ${WRITE}`;
+const READ_UPDATE = 'get list watch update patch';
+
+const words = (s: string): string[] => s.split(/\s+/).filter(Boolean);
+const sorted = (xs: string[]): string[] => [...new Set(xs)].sort();
+
+function r(verbs: string, groups: string, resources: string, names?: string): PolicyRule {
+  const rule: PolicyRule = {
+    verbs: sorted(words(verbs)),
+    apiGroups: sorted(words(groups).map((g) => (g === 'core' ? '' : g))),
+    resources: sorted(words(resources)),
+  };
+  if (names) rule.resourceNames = sorted(words(names));
+  return rule;
+}
+
+function u(verbs: string, urls: string): PolicyRule {
+  return { verbs: sorted(words(verbs)), nonResourceURLs: sorted(words(urls)) };
+}
+
+const eventsRule = (): PolicyRule => r('create update patch', 'core events.k8s.io', 'events');
+
+// ---------------------------------------------------------------------------------------------
+// Cluster roles: [name, rules | aggregate-selector-label, extra labels]
+
+interface RoleSpec {
+  name: string;
+  rules?: PolicyRule[];
+  aggregateFrom?: string; // label key selected with value "true"
+  labels?: Record<string, string>;
+}
+
+function nodeRules(): PolicyRule[] {
+  return [
+    r('create', 'authentication.k8s.io', 'tokenreviews'),
+    r('create', 'authorization.k8s.io', 'subjectaccessreviews localsubjectaccessreviews'),
+    r(READ, 'core', 'services'),
+    r('create get list watch', 'core', 'nodes'),
+    r('update patch', 'core', 'nodes/status'),
+    r('update patch', 'core', 'nodes'),
+    r('create update patch', 'core', 'events'),
+    r(READ, 'core', 'pods'),
+    r('create delete', 'core', 'pods'),
+    r('update patch', 'core', 'pods/status'),
+    r('create', 'core', 'pods/eviction'),
+    r('get list watch', 'core', 'secrets configmaps'),
+    r('get', 'core', 'persistentvolumeclaims persistentvolumes'),
+    r('get', 'core', 'endpoints'),
+    r('create get list watch', 'certificates.k8s.io', 'certificatesigningrequests'),
+    r('get create update patch delete', 'coordination.k8s.io', 'leases'),
+    r('get', 'storage.k8s.io', 'volumeattachments'),
+    r('create', 'core', 'serviceaccounts/token'),
+    r('get update patch', 'core', 'persistentvolumeclaims/status'),
+    r('get watch list', 'storage.k8s.io', 'csidrivers'),
+    r('get create update patch delete', 'storage.k8s.io', 'csinodes'),
+    r('get list watch', 'node.k8s.io', 'runtimeclasses'),
+    // DynamicResourceAllocation (GA, on by default)
+    r('get', 'resource.k8s.io', 'resourceclaims'),
+    r('deletecollection', 'resource.k8s.io', 'resourceslices'),
+  ];
+}
+
+const CLUSTER_ROLES: RoleSpec[] = [
+  { name: 'cluster-admin', rules: [r('*', '*', '*'), u('*', '*')] },
+  {
+    name: 'system:discovery',
+    rules: [u('get', '/livez /readyz /healthz /version /version/ /openapi /openapi/* /api /api/* /apis /apis/*')],
+  },
+  {
+    name: 'system:monitoring',
+    rules: [u('get', '/metrics /metrics/slis /livez /readyz /healthz /livez/* /readyz/* /healthz/*')],
+  },
+  {
+    name: 'system:basic-user',
+    rules: [
+      r('create', 'authorization.k8s.io', 'selfsubjectaccessreviews selfsubjectrulesreviews'),
+      r('create', 'authentication.k8s.io', 'selfsubjectreviews'),
+    ],
+  },
+  { name: 'system:public-info-viewer', rules: [u('get', '/livez /readyz /healthz /version /version/')] },
+  { name: 'admin', aggregateFrom: AGGREGATE_TO_ADMIN },
+  { name: 'edit', aggregateFrom: AGGREGATE_TO_EDIT, labels: { [AGGREGATE_TO_ADMIN]: 'true' } },
+  { name: 'view', aggregateFrom: AGGREGATE_TO_VIEW, labels: { [AGGREGATE_TO_EDIT]: 'true' } },
+  {
+    name: 'system:aggregate-to-admin',
+    labels: { [AGGREGATE_TO_ADMIN]: 'true' },
+    rules: [
+      r('create', 'authorization.k8s.io', 'localsubjectaccessreviews'),
+      r(READ_WRITE, RBAC_GROUP, 'roles rolebindings'),
+    ],
+  },
+  {
+    name: 'system:aggregate-to-edit',
+    labels: { [AGGREGATE_TO_EDIT]: 'true' },
+    rules: [
+      r(READ, 'core', 'pods/attach pods/proxy pods/exec pods/portforward secrets services/proxy'),
+      r('impersonate', 'core', 'serviceaccounts'),
+      r(WRITE, 'core', 'pods pods/attach pods/proxy pods/exec pods/portforward'),
+      r('create', 'core', 'pods/eviction'),
+      r(
+        WRITE,
+        'core',
+        'replicationcontrollers replicationcontrollers/scale serviceaccounts services services/proxy persistentvolumeclaims configmaps secrets events',
+      ),
+      r('create', 'core', 'serviceaccounts/token'),
+      r(
+        WRITE,
+        'apps',
+        'statefulsets statefulsets/scale daemonsets deployments deployments/scale deployments/rollback replicasets replicasets/scale',
+      ),
+      r(WRITE, 'autoscaling', 'horizontalpodautoscalers'),
+      r(WRITE, 'batch', 'jobs cronjobs'),
+      r(
+        WRITE,
+        'extensions',
+        'daemonsets deployments deployments/scale deployments/rollback ingresses replicasets replicasets/scale replicationcontrollers/scale networkpolicies',
+      ),
+      r(WRITE, 'policy', 'poddisruptionbudgets'),
+      r(WRITE, 'networking.k8s.io', 'networkpolicies ingresses'),
+      r(READ_WRITE, 'coordination.k8s.io', 'leases'),
+    ],
+  },
+  {
+    name: 'system:aggregate-to-view',
+    labels: { [AGGREGATE_TO_VIEW]: 'true' },
+    rules: [
+      r(
+        READ,
+        'core',
+        'pods replicationcontrollers replicationcontrollers/scale serviceaccounts services services/status endpoints persistentvolumeclaims persistentvolumeclaims/status configmaps',
+      ),
+      r(
+        READ,
+        'core',
+        'limitranges resourcequotas bindings events pods/status resourcequotas/status namespaces/status replicationcontrollers/status pods/log',
+      ),
+      r(READ, 'core', 'namespaces'),
+      r(READ, 'discovery.k8s.io', 'endpointslices'),
+      r(
+        READ,
+        'apps',
+        'controllerrevisions statefulsets statefulsets/status statefulsets/scale daemonsets daemonsets/status deployments deployments/status deployments/scale replicasets replicasets/status replicasets/scale',
+      ),
+      r(READ, 'autoscaling', 'horizontalpodautoscalers horizontalpodautoscalers/status'),
+      r(READ, 'batch', 'jobs cronjobs cronjobs/status jobs/status'),
+      r(
+        READ,
+        'extensions',
+        'daemonsets daemonsets/status deployments deployments/scale deployments/status ingresses ingresses/status replicasets replicasets/scale replicasets/status replicationcontrollers/scale networkpolicies',
+      ),
+      r(READ, 'policy', 'poddisruptionbudgets poddisruptionbudgets/status'),
+      r(READ, 'networking.k8s.io', 'networkpolicies ingresses ingresses/status'),
+    ],
+  },
+  {
+    name: 'system:heapster',
+    rules: [r(READ, 'core', 'events pods nodes namespaces'), r(READ, 'extensions', 'deployments')],
+  },
+  { name: 'system:node', rules: nodeRules() },
+  {
+    name: 'system:node-problem-detector',
+    rules: [r('get', 'core', 'nodes'), r('patch', 'core', 'nodes/status'), eventsRule()],
+  },
+  {
+    name: 'system:kubelet-api-admin',
+    rules: [
+      r('get list watch', 'core', 'nodes'),
+      r('proxy', 'core', 'nodes'),
+      r('*', 'core', 'nodes/proxy nodes/metrics nodes/stats nodes/log'),
+    ],
+  },
+  {
+    name: 'system:node-bootstrapper',
+    rules: [r('create get list watch', 'certificates.k8s.io', 'certificatesigningrequests')],
+  },
+  {
+    name: 'system:auth-delegator',
+    rules: [
+      r('create', 'authentication.k8s.io', 'tokenreviews'),
+      r('create', 'authorization.k8s.io', 'subjectaccessreviews'),
+    ],
+  },
+  { name: 'system:kube-aggregator', rules: [r(READ, 'core', 'services endpoints')] },
+  {
+    name: 'system:kube-controller-manager',
+    rules: [
+      eventsRule(),
+      r('create', 'coordination.k8s.io', 'leases'),
+      r('get update', 'coordination.k8s.io', 'leases', 'kube-controller-manager'),
+      r('create', 'core', 'secrets serviceaccounts'),
+      r('delete', 'core', 'secrets'),
+      r('get', 'core', 'namespaces secrets serviceaccounts configmaps'),
+      r('update', 'core', 'secrets serviceaccounts'),
+      r('create', 'authentication.k8s.io', 'tokenreviews'),
+      r('create', 'authorization.k8s.io', 'subjectaccessreviews'),
+      r('list watch', '*', '*'),
+      r('create', 'core', 'serviceaccounts/token'),
+    ],
+  },
+  { name: 'system:kube-dns', rules: [r('list watch', 'core', 'endpoints services')] },
+  {
+    name: 'system:persistent-volume-provisioner',
+    rules: [
+      r('get list watch create delete', 'core', 'persistentvolumes'),
+      r('get list watch update', 'core', 'persistentvolumeclaims'),
+      r(READ, 'storage.k8s.io', 'storageclasses'),
+      r('watch', 'core', 'events'),
+      eventsRule(),
+    ],
+  },
+  {
+    name: 'system:certificates.k8s.io:certificatesigningrequests:nodeclient',
+    rules: [r('create', 'certificates.k8s.io', 'certificatesigningrequests/nodeclient')],
+  },
+  {
+    name: 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient',
+    rules: [r('create', 'certificates.k8s.io', 'certificatesigningrequests/selfnodeclient')],
+  },
+  {
+    name: 'system:volume-scheduler',
+    rules: [
+      r(READ_UPDATE, 'core', 'persistentvolumes'),
+      r(READ, 'storage.k8s.io', 'storageclasses'),
+      r(READ_UPDATE, 'core', 'persistentvolumeclaims'),
+    ],
+  },
+  {
+    name: 'system:certificates.k8s.io:legacy-unknown-approver',
+    rules: [r('approve', 'certificates.k8s.io', 'signers', 'kubernetes.io/legacy-unknown')],
+  },
+  {
+    name: 'system:certificates.k8s.io:kubelet-serving-approver',
+    rules: [r('approve', 'certificates.k8s.io', 'signers', 'kubernetes.io/kubelet-serving')],
+  },
+  {
+    name: 'system:certificates.k8s.io:kube-apiserver-client-approver',
+    rules: [r('approve', 'certificates.k8s.io', 'signers', 'kubernetes.io/kube-apiserver-client')],
+  },
+  {
+    name: 'system:certificates.k8s.io:kube-apiserver-client-kubelet-approver',
+    rules: [r('approve', 'certificates.k8s.io', 'signers', 'kubernetes.io/kube-apiserver-client-kubelet')],
+  },
+  {
+    name: 'system:service-account-issuer-discovery',
+    rules: [
+      u('get', '/.well-known/openid-configuration /.well-known/openid-configuration/ /openid/v1/jwks /openid/v1/jwks/'),
+    ],
+  },
+  {
+    name: 'system:node-proxier',
+    rules: [
+      r('list watch', 'core', 'services endpoints'),
+      r('get list watch', 'core', 'nodes'),
+      eventsRule(),
+      r('list watch', 'discovery.k8s.io', 'endpointslices'),
+    ],
+  },
+  {
+    name: 'system:kube-scheduler',
+    rules: [
+      eventsRule(),
+      r('create', 'coordination.k8s.io', 'leases'),
+      r('get update', 'coordination.k8s.io', 'leases', 'kube-scheduler'),
+      r(READ, 'core', 'nodes'),
+      r('get list watch delete', 'core', 'pods'),
+      r('create', 'core', 'pods/binding bindings'),
+      r('patch update', 'core', 'pods/status'),
+      r(READ, 'core', 'services replicationcontrollers'),
+      r(READ, 'apps extensions', 'replicasets'),
+      r(READ, 'apps', 'statefulsets'),
+      r(READ, 'policy', 'poddisruptionbudgets'),
+      r(READ, 'core', 'persistentvolumeclaims persistentvolumes'),
+      r('create', 'authentication.k8s.io', 'tokenreviews'),
+      r('create', 'authorization.k8s.io', 'subjectaccessreviews'),
+      r(READ, 'storage.k8s.io', 'csinodes'),
+      r(READ, 'core', 'namespaces'),
+      r(READ, 'storage.k8s.io', 'csidrivers'),
+      r(READ, 'storage.k8s.io', 'csistoragecapacities'),
+      // DynamicResourceAllocation (GA, on by default)
+      r(READ, 'resource.k8s.io', 'resourceclaims deviceclasses'),
+      r(READ_UPDATE, 'resource.k8s.io', 'resourceclaims/status'),
+      r(READ_UPDATE, 'core', 'pods/finalizers'),
+      r(READ, 'resource.k8s.io', 'resourceslices'),
+    ],
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Cluster role bindings: name (== role name) -> subjects. "U:x" user, "G:x" group, "SA:ns/name".
+
+const CLUSTER_ROLE_BINDINGS: Array<[string, string]> = [
+  ['cluster-admin', 'G:system:masters'],
+  ['system:monitoring', 'G:system:monitoring'],
+  ['system:discovery', 'G:system:authenticated'],
+  ['system:basic-user', 'G:system:authenticated'],
+  ['system:public-info-viewer', 'G:system:authenticated G:system:unauthenticated'],
+  ['system:node-proxier', 'U:system:kube-proxy'],
+  ['system:kube-controller-manager', 'U:system:kube-controller-manager'],
+  ['system:kube-dns', 'SA:kube-system/kube-dns'],
+  ['system:kube-scheduler', 'U:system:kube-scheduler'],
+  ['system:volume-scheduler', 'U:system:kube-scheduler'],
+  // deprecated binding kept with no subjects so reconciliation can tighten it
+  ['system:node', ''],
+  ['system:service-account-issuer-discovery', 'G:system:serviceaccounts'],
+];
+
+// Namespaced roles: [namespace, name, rules]
+const NAMESPACED_ROLES: Array<[string, string, PolicyRule[]]> = [
+  [
+    'kube-system',
+    'extension-apiserver-authentication-reader',
+    [r(READ, 'core', 'configmaps', 'extension-apiserver-authentication')],
+  ],
+  [
+    'kube-system',
+    'system::leader-locking-kube-controller-manager',
+    [r('watch', 'core', 'configmaps'), r('get update', 'core', 'configmaps', 'kube-controller-manager')],
+  ],
+  [
+    'kube-system',
+    'system::leader-locking-kube-scheduler',
+    [r('watch', 'core', 'configmaps'), r('get update', 'core', 'configmaps', 'kube-scheduler')],
+  ],
+  ['kube-system', 'system:controller:bootstrap-signer', [r(READ, 'core', 'secrets')]],
+  ['kube-system', 'system:controller:cloud-provider', [r('create get list watch', 'core', 'configmaps')]],
+  [
+    'kube-system',
+    'system:controller:token-cleaner',
+    [r('delete get list watch', 'core', 'secrets'), eventsRule()],
+  ],
+  [
+    'kube-public',
+    'system:controller:bootstrap-signer',
+    [r(READ, 'core', 'configmaps'), r('update', 'core', 'configmaps', 'cluster-info'), eventsRule()],
+  ],
+];
+
+// Namespaced role bindings: [namespace, binding name, role name, subjects]
+const NAMESPACED_ROLE_BINDINGS: Array<[string, string, string, string]> = [
+  [
+    'kube-system',
+    'system::extension-apiserver-authentication-reader',
+    'extension-apiserver-authentication-reader',
+    'U:system:kube-controller-manager U:system:kube-scheduler',
+  ],
+  [
+    'kube-system',
+    'system::leader-locking-kube-controller-manager',
+    'system::leader-locking-kube-controller-manager',
+    'U:system:kube-controller-manager SA:kube-system/kube-controller-manager',
+  ],
+  [
+    'kube-system',
+    'system::leader-locking-kube-scheduler',
+    'system::leader-locking-kube-scheduler',
+    'U:system:kube-scheduler SA:kube-system/kube-scheduler',
+  ],
+  ['kube-system', 'system:controller:bootstrap-signer', 'system:controller:bootstrap-signer', 'SA:kube-system/bootstrap-signer'],
+  ['kube-system', 'system:controller:cloud-provider', 'system:controller:cloud-provider', 'SA:kube-system/cloud-provider'],
+  ['kube-system', 'system:controller:token-cleaner', 'system:controller:token-cleaner', 'SA:kube-system/token-cleaner'],
+  ['kube-public', 'system:controller:bootstrap-signer', 'system:controller:bootstrap-signer', 'SA:kube-system/bootstrap-signer'],
+];
+
+// ---------------------------------------------------------------------------------------------
+
+function meta(name: string, namespace?: string, extraLabels?: Record<string, string>) {
+  return {
+    name,
+    ...(namespace ? { namespace } : {}),
+    labels: { ...BOOTSTRAP_LABEL, ...(extraLabels ?? {}) },
+    annotations: { ...AUTOUPDATE_ANNOTATION },
+  };
+}
+
+function subjects(spec: string): Subject[] {
+  return words(spec).map((s) => {
+    if (s.startsWith('SA:')) {
+      const [ns = '', name = ''] = s.slice(3).split('/');
+      return { kind: 'ServiceAccount', name, namespace: ns };
+    }
+    const kind = s.startsWith('G:') ? 'Group' : 'User';
+    return { kind, apiGroup: RBAC_GROUP, name: s.slice(2) };
+  });
+}
+
+function clone<T>(x: T): T {
+  return structuredClone(x);
+}
+
+export interface BootstrapPolicy {
+  clusterRoles: RoleObject[];
+  clusterRoleBindings: BindingObject[];
+  roles: RoleObject[];
+  roleBindings: BindingObject[];
+}
+
+/** Default roles and bindings as kube-apiserver creates them. Aggregated roles (admin/edit/view)
+ *  carry an aggregationRule and no rules, exactly as stored before the aggregation controller runs;
+ *  use `aggregate()` to fill them. */
+export function bootstrapPolicy(): BootstrapPolicy {
+  const clusterRoles: RoleObject[] = CLUSTER_ROLES.map((spec) => {
+    const role: RoleObject = {
+      apiVersion: API_VERSION,
+      kind: 'ClusterRole',
+      metadata: meta(spec.name, undefined, spec.labels),
+    };
+    if (spec.aggregateFrom) {
+      // stored without rules; the aggregation controller fills them
+      role.aggregationRule = { clusterRoleSelectors: [{ matchLabels: { [spec.aggregateFrom]: 'true' } }] };
+    } else {
+      role.rules = clone(spec.rules ?? []);
+    }
+    return role;
+  });
+  const clusterRoleBindings: BindingObject[] = CLUSTER_ROLE_BINDINGS.map(([name, subj]) => ({
+    apiVersion: API_VERSION,
+    kind: 'ClusterRoleBinding',
+    metadata: meta(name),
+    roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name },
+    ...(subj ? { subjects: subjects(subj) } : {}),
+  }));
+  const roles: RoleObject[] = NAMESPACED_ROLES.map(([ns, name, rules]) => ({
+    apiVersion: API_VERSION,
+    kind: 'Role',
+    metadata: meta(name, ns),
+    rules: clone(rules),
+  }));
+  const roleBindings: BindingObject[] = NAMESPACED_ROLE_BINDINGS.map(([ns, name, role, subj]) => ({
+    apiVersion: API_VERSION,
+    kind: 'RoleBinding',
+    metadata: meta(name, ns),
+    roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: role },
+    subjects: subjects(subj),
+  }));
+  return { clusterRoles, clusterRoleBindings, roles, roleBindings };
+}
