@@ -15,6 +15,7 @@ import { NamespaceLifecycle } from './namespaces.ts';
 import { CrdManager } from './crds.ts';
 import { GarbageCollector } from './gc.ts';
 import { bearerToken, x509Authenticator } from './authn.ts';
+import { RBAC_GROUP, RbacPolicy } from './authz.ts';
 import { ISSUER, TokenIssuer, serviceAccountUser } from './tokens.ts';
 import { ServiceAllocator, ensureKubernetesService } from './services.ts';
 import type { Pki } from './pki.ts';
@@ -69,6 +70,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const gc = new GarbageCollector(rest, registry);
   const services = new ServiceAllocator(rest);
   const tokens = new TokenIssuer(o.pki.serviceAccountKey);
+  const rbac = new RbacPolicy(rest, registry);
+  await rbac.bootstrap();
   const saInfo = registry.get('', 'v1', 'serviceaccounts')!;
   const openapi = new OpenAPIService(registry);
   const crds = new CrdManager(rest, registry, openapi, () => clock.now());
@@ -118,7 +121,9 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       return { token, expirationTimestamp: rfc3339((now + seconds) * 1000) };
     },
     onNamespaceTerminating: (name) => namespaces.start(name),
+    rbac,
     afterWrite: async (info, obj, name) => {
+      if (info.group === RBAC_GROUP) rbac.invalidate();
       if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition') await crds.sync(obj, name);
       // A write that cleared the last finalizer of an object being deleted removed it.
       const m = obj?.metadata;
@@ -129,7 +134,10 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     beforeCreate: async (info, obj) => {
       if (info.group === '' && info.kind === 'Service') await services.allocate(info, obj);
     },
-    onDelete: (info, obj, gone) => gc.ownerDeleted(info, gone ? undefined : obj, obj.metadata?.uid, obj.metadata?.namespace),
+    onDelete: (info, obj, gone) => {
+      if (info.group === RBAC_GROUP) rbac.invalidate();
+      gc.ownerDeleted(info, gone ? undefined : obj, obj.metadata?.uid, obj.metadata?.namespace);
+    },
     scalePaths: (info) => crds.versionOf(info)?.subresources?.scale,
     pruneCustom: (obj) => (lookup ? pruneCustomResource(lookup, obj) : []),
     ...(o.bookmarkEveryMs ? { bookmarkEveryMs: o.bookmarkEveryMs } : {}),

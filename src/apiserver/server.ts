@@ -23,6 +23,8 @@ import { applyFieldValidation, checkUnknownFields, parseFieldValidation } from '
 import { decodeK8sProtobuf } from '../api/protobuf/index.ts';
 import { applyObject, managerFromUserAgent, recordUpdate } from '../api/apply/index.ts';
 import { ImpersonationError, impersonate, isPublicPath, type UserInfo } from './authn.ts';
+import { RBAC_GROUP, userOf, type RbacPolicy } from './authz.ts';
+import { authorize, checkBindingWrite, checkRoleWrite, rulesFor, type Attributes } from '../auth/rbac/authorizer.ts';
 
 const K8S_PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
@@ -85,6 +87,8 @@ export interface ApiHandlerOptions {
    * request is trusted.
    */
   authenticate?: (req: IncomingMessage) => Promise<UserInfo | undefined | null>;
+  /** RBAC: when set, every request is authorized; without it (handler tests) all are allowed. */
+  rbac?: RbacPolicy;
   /** Issues a bound ServiceAccount token (the TokenRequest API). */
   issueToken?: (serviceAccount: Obj, request: Obj) => { token: string; expirationTimestamp: string };
   /** Called after a delete request: `obj` is the object as deleted, or as marked for deletion. */
@@ -254,8 +258,23 @@ async function handle(o: ApiHandlerOptions, req: IncomingMessage, res: ServerRes
   let user = authenticated;
   if (authenticated) {
     try {
-      // Until RBAC decides who may impersonate whom, only cluster admins may.
-      user = impersonate(req, authenticated, (real) => real.groups.includes('system:masters')) ?? authenticated;
+      if (o.rbac) await o.rbac.ready();
+      user =
+        impersonate(req, authenticated, (real, kind, name) =>
+          o.rbac
+            ? authorize(
+                {
+                  user: userOf(real),
+                  verb: 'impersonate',
+                  resourceRequest: true,
+                  apiGroup: kind === 'uids' ? 'authentication.k8s.io' : '',
+                  resource: kind,
+                  name: kind === 'serviceaccounts' ? name : name,
+                },
+                o.rbac,
+              ).allowed
+            : real.groups.includes('system:masters'),
+        ) ?? authenticated;
     } catch (err) {
       if (err instanceof ImpersonationError) throw new StatusError(err.code, err.reason, err.message);
       throw err;
@@ -290,6 +309,9 @@ async function handle(o: ApiHandlerOptions, req: IncomingMessage, res: ServerRes
   }
 
   const info = parseRequest(method, path, url.searchParams);
+  if (info.kind === 'nonresource' && user && o.rbac) {
+    await o.rbac.check({ user: userOf(user), verb: method === 'HEAD' ? 'get' : method.toLowerCase(), resourceRequest: false, path }, { group: '', resource: '' });
+  }
   if (info.kind === 'nonresource') {
     const parts = path.split('/').filter(Boolean);
     if (parts[0] === 'api' && parts.length === 2) {
@@ -351,6 +373,23 @@ async function handleResource(
   if (ri.subresource && !info.subresources.includes(ri.subresource)) {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
     return;
+  }
+  if (o.rbac) {
+    // A namespace is authorized within itself, as upstream's request info has it.
+    const namespace = info.group === '' && info.resource === 'namespaces' && ri.name ? ri.name : ri.namespace;
+    await o.rbac.check(
+      {
+        user: userOf(user),
+        verb: ri.verb,
+        resourceRequest: true,
+        apiGroup: info.group,
+        resource: info.resource,
+        ...(ri.subresource ? { subresource: ri.subresource } : {}),
+        ...(namespace ? { namespace } : {}),
+        ...(ri.name ? { name: ri.name } : {}),
+      },
+      { group: info.group, resource: info.resource },
+    );
   }
   const neg = negotiate(parseAccept(req.headers.accept));
   if (!neg) throw notAcceptable();
@@ -493,12 +532,13 @@ async function handleResource(
       const b = await body();
       const obj = expectObject(b.value);
       // Reviews (`kubectl auth whoami`, `kubectl auth can-i`) are answered, never stored.
-      const review = answerReview(info, obj, user);
+      const review = answerReview(info, obj, user, o.rbac);
       if (review) return respondObject(201, review);
       const objNs = ns ?? (info.namespaced ? obj.metadata?.namespace : undefined);
       if (info.namespaced && objNs && o.checkNamespace) await o.checkNamespace(objNs);
       checkKind(info, obj);
       unknownFields(obj);
+      await checkRbacWrite(o, info, obj, user, ns);
       await o.beforeCreate?.(info, obj);
       const created = await rs.create(info, ns, obj, { dryRun: dryRun(q), track });
       if (!dryRun(q)) await o.afterWrite?.(info, created, created.metadata.name);
@@ -525,6 +565,7 @@ async function handleResource(
       if (sub) throw methodNotAllowed();
       checkKind(info, obj);
       unknownFields(obj);
+      await checkRbacWrite(o, info, obj, user, ns);
       const updated = await rs.update(info, ns, ri.name!, obj, { dryRun: dryRun(q), track });
       if (!dryRun(q)) await o.afterWrite?.(info, updated, ri.name!);
       return respondObject(200, updated);
@@ -681,7 +722,7 @@ async function serverSideApply(
  * configured yet (issue 5), so, as with upstream's AlwaysAllow authorizer, every
  * authenticated user may do everything, and access reviews say so.
  */
-function answerReview(info: ResourceInfo, obj: Obj, user: UserInfo): Obj | undefined {
+function answerReview(info: ResourceInfo, obj: Obj, user: UserInfo, rbac: RbacPolicy | undefined): Obj | undefined {
   const base = { kind: info.kind, apiVersion: groupVersion(info), metadata: { ...(obj.metadata ?? {}), creationTimestamp: null } };
   const userInfo = { username: user.username, groups: user.groups, ...(user.uid ? { uid: user.uid } : {}), ...(user.extra ? { extra: user.extra } : {}) };
   if (info.group === 'authentication.k8s.io') {
@@ -691,6 +732,30 @@ function answerReview(info: ResourceInfo, obj: Obj, user: UserInfo): Obj | undef
     }
   }
   if (info.group === 'authorization.k8s.io') {
+    if (info.kind === 'SelfSubjectRulesReview' && rbac) {
+      const r = rulesFor(userOf(user), obj.spec?.namespace ?? '', rbac);
+      return { ...base, spec: obj.spec ?? {}, status: { resourceRules: r.resourceRules, nonResourceRules: r.nonResourceRules, incomplete: r.incomplete, ...(r.evaluationError ? { evaluationError: r.evaluationError } : {}) } };
+    }
+    if (info.kind.endsWith('SubjectAccessReview') && rbac) {
+      const spec = obj.spec ?? {};
+      const who = info.kind === 'SelfSubjectAccessReview' ? userOf(user) : { username: spec.user ?? '', groups: spec.groups ?? [] };
+      const ra = spec.resourceAttributes;
+      const nra = spec.nonResourceAttributes;
+      const attrs: Attributes = ra
+        ? {
+            user: who,
+            verb: ra.verb ?? '',
+            resourceRequest: true,
+            apiGroup: ra.group ?? '',
+            resource: ra.resource ?? '',
+            ...(ra.subresource ? { subresource: ra.subresource } : {}),
+            ...(ra.namespace ? { namespace: ra.namespace } : {}),
+            ...(ra.name ? { name: ra.name } : {}),
+          }
+        : { user: who, verb: nra?.verb ?? '', resourceRequest: false, path: nra?.path ?? '' };
+      const d = authorize(attrs, rbac);
+      return { ...base, spec, status: { allowed: d.allowed, ...(d.reason ? { reason: d.reason } : {}) } };
+    }
     if (info.kind === 'SelfSubjectRulesReview') {
       return {
         ...base,
@@ -707,6 +772,15 @@ function answerReview(info: ResourceInfo, obj: Obj, user: UserInfo): Obj | undef
     }
   }
   return undefined;
+}
+
+/** Roles and bindings may only grant what the writer holds (or may escalate / bind). */
+async function checkRbacWrite(o: ApiHandlerOptions, info: ResourceInfo, obj: Obj, user: UserInfo, ns: string | undefined): Promise<void> {
+  if (!o.rbac || info.group !== RBAC_GROUP) return;
+  await o.rbac.ready();
+  const full = { ...obj, kind: info.kind, metadata: { ...(obj.metadata ?? {}), ...(ns ? { namespace: ns } : {}) } };
+  const refusal = info.kind.endsWith('Binding') ? checkBindingWrite(userOf(user), full, o.rbac) : checkRoleWrite(userOf(user), full, o.rbac);
+  if (refusal) throw new StatusError(403, 'Forbidden', refusal, { name: obj.metadata?.name, group: RBAC_GROUP, kind: info.resource });
 }
 
 function expectObject(v: unknown): Obj {
