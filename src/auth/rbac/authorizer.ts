@@ -242,10 +242,20 @@ interface ResolvedPolicy {
   source: PolicySource;
 }
 
+/**
+ * Aggregated ClusterRoles by name, computed once per list of ClusterRoles: a source that
+ * returns the same array until its roles change (as the API server's cache does) pays for
+ * aggregation once, not on every request.
+ */
+const resolvedRoles = new WeakMap<object[], Map<string, RoleObject>>();
+
 function resolvePolicy(policy: PolicySource): ResolvedPolicy {
-  const clusterRoles = new Map<string, RoleObject>();
-  for (const role of aggregateRoles(policy.clusterRoles() as RoleObject[])) {
-    clusterRoles.set(role.metadata.name, role);
+  const list = policy.clusterRoles();
+  let clusterRoles = resolvedRoles.get(list);
+  if (!clusterRoles) {
+    clusterRoles = new Map<string, RoleObject>();
+    for (const role of aggregateRoles(list as RoleObject[])) clusterRoles.set(role.metadata.name, role);
+    resolvedRoles.set(list, clusterRoles);
   }
   return { clusterRoles, source: policy };
 }
