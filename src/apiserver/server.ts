@@ -582,7 +582,10 @@ async function handleResource(
         return respondObject(200, toScale(await scaleTo(rs, info, ns, ri.name!, patched, dry, paths), paths));
       }
       if (sub && sub !== 'status') throw methodNotAllowed();
-      if (b.type === 'application/apply-patch+yaml') return respondObject(...(await serverSideApply(o, info, ns, ri.name!, sub, b.value, q, unknownFields)));
+      if (o.rbac && info.group === RBAC_GROUP) await o.rbac.ready();
+      if (b.type === 'application/apply-patch+yaml') {
+        return respondObject(...(await serverSideApply(o, info, ns, ri.name!, sub, b.value, q, unknownFields, user)));
+      }
       const updated = await rs.guaranteedUpdate(
         info,
         ns,
@@ -596,6 +599,7 @@ async function handleResource(
             next.status = patched.status;
             return next;
           }
+          refuseRbacEscalation(o, info, patched, user, ns);
           return rs.mergeUpdate(info, current, patched);
         },
         { dryRun: dry, track },
@@ -662,6 +666,7 @@ async function serverSideApply(
   body: unknown,
   q: URLSearchParams,
   unknownFields: (obj: Obj) => void,
+  user: UserInfo,
 ): Promise<[number, Obj]> {
   const rs = o.rest;
   const manager = q.get('fieldManager');
@@ -699,6 +704,7 @@ async function serverSideApply(
           next.metadata.managedFields = applied.metadata?.managedFields;
           return next;
         }
+        refuseRbacEscalation(o, info, applied, user, ns);
         return rs.mergeUpdate(info, current, applied);
       },
       { dryRun: dry },
@@ -711,6 +717,7 @@ async function serverSideApply(
   const objNs = ns ?? config.metadata?.namespace;
   if (info.namespaced && objNs && o.checkNamespace) await o.checkNamespace(objNs);
   const toCreate = applyObject(undefined, { ...config, metadata: { ...(config.metadata ?? {}), name } }, opts) as Obj;
+  refuseRbacEscalation(o, info, toCreate, user, ns);
   await o.beforeCreate?.(info, toCreate);
   const created = await rs.create(info, ns, toCreate, { dryRun: dry });
   if (!dry) await o.afterWrite?.(info, created, name);
@@ -778,6 +785,12 @@ function answerReview(info: ResourceInfo, obj: Obj, user: UserInfo, rbac: RbacPo
 async function checkRbacWrite(o: ApiHandlerOptions, info: ResourceInfo, obj: Obj, user: UserInfo, ns: string | undefined): Promise<void> {
   if (!o.rbac || info.group !== RBAC_GROUP) return;
   await o.rbac.ready();
+  refuseRbacEscalation(o, info, obj, user, ns);
+}
+
+/** The synchronous half of checkRbacWrite, for use inside a read-modify-write (patch, apply). */
+function refuseRbacEscalation(o: ApiHandlerOptions, info: ResourceInfo, obj: Obj, user: UserInfo, ns: string | undefined): void {
+  if (!o.rbac || info.group !== RBAC_GROUP) return;
   const full = { ...obj, kind: info.kind, metadata: { ...(obj.metadata ?? {}), ...(ns ? { namespace: ns } : {}) } };
   const refusal = info.kind.endsWith('Binding') ? checkBindingWrite(userOf(user), full, o.rbac) : checkRoleWrite(userOf(user), full, o.rbac);
   if (refusal) throw new StatusError(403, 'Forbidden', refusal, { name: obj.metadata?.name, group: RBAC_GROUP, kind: info.resource });

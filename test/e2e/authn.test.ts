@@ -106,6 +106,16 @@ describe('RBAC', { skip: missingClient('v35') }, () => {
     const r = await c.kubectl(['create', 'role', 'secret-admin', '--verb=*', '--resource=secrets', '--as=jane']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /is attempting to grant RBAC permissions not currently held/);
+    // Patching or applying a role up to more than one holds is refused the same way.
+    const patched = await c.kubectl(['patch', 'role', 'reader', '--type=json', '-p', '[{"op":"replace","path":"/rules/0/verbs","value":["*"]}]', '--as=jane']);
+    assert.equal(patched.code, 1);
+    assert.match(patched.stderr, /is attempting to grant RBAC permissions not currently held/);
+    const applied = await c.kubectl(
+      ['apply', '--server-side', '--force-conflicts', '-f', '-', '--as=jane'],
+      { stdin: 'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: reader, namespace: default}\nrules: [{apiGroups: [""], resources: [nodes], verbs: [get]}]\n' },
+    );
+    assert.equal(applied.code, 1);
+    assert.match(applied.stderr, /is attempting to grant RBAC permissions not currently held/);
   });
 });
 
