@@ -1,6 +1,7 @@
 // RBAC authorization: the pure decision logic kube-apiserver's RBAC authorizer and the RBAC
 // registry (escalation / bind checks) apply. Callers hand in the roles and bindings; no I/O here.
 
+import { fromLabelSelectorObject, matchesLabels } from '../../api/selectors.ts';
 import type {
   BindingObject,
   LabelSelector,
@@ -142,32 +143,10 @@ function describeSubject(s: Subject, bindingNamespace: string): string {
 // ---------------------------------------------------------------------------------------------
 // Aggregation
 
+/** A metav1.LabelSelector against labels; an unknown operator makes it match nothing, as upstream. */
 function selectorMatches(sel: LabelSelector, labels: Record<string, string>): boolean {
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
-    if (labels[k] !== v) return false;
-  }
-  for (const req of sel.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, req.key);
-    const val = labels[req.key];
-    const values = req.values ?? [];
-    switch (req.operator) {
-      case 'In':
-        if (!has || !values.includes(val as string)) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(val as string)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
+  if ((sel.matchExpressions ?? []).some((e) => !['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e.operator))) return false;
+  return matchesLabels(fromLabelSelectorObject(sel), labels);
 }
 
 function ruleKey(r: PolicyRule): string {
