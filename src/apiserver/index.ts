@@ -9,13 +9,16 @@ import { OpenAPIService } from '../api/openapi/index.ts';
 import { tablePresenter } from './present.ts';
 import { ResourceStore, rfc3339, type ObjectHooks } from './rest.ts';
 import { crdLookup, objectHooks, pruneCustomResource, type CustomResourceLookup } from './hooks.ts';
-import { answerClientErrors, createApiHandler, notFoundNamespace, type PatchApplier, type Presenter } from './server.ts';
+import { answerClientErrors, createApiHandler, type PatchApplier, type Presenter } from './server.ts';
 import { patcher } from './patch.ts';
 import { NamespaceLifecycle } from './namespaces.ts';
 import { CrdManager } from './crds.ts';
 import { GarbageCollector } from './gc.ts';
 import { bearerToken, x509Authenticator } from './authn.ts';
 import { RBAC_GROUP, RbacPolicy } from './authz.ts';
+import { AdmissionChain } from './admission/index.ts';
+import { namespaceLifecycle } from './admission/namespace-lifecycle.ts';
+import { ensureSystemPriorityClasses, priority } from './admission/priority.ts';
 import { ISSUER, TokenIssuer, serviceAccountUser } from './tokens.ts';
 import { ServiceAllocator, ensureKubernetesService } from './services.ts';
 import type { Pki } from './pki.ts';
@@ -72,6 +75,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const tokens = new TokenIssuer(o.pki.serviceAccountKey);
   const rbac = new RbacPolicy(rest, registry);
   await rbac.bootstrap();
+  await ensureSystemPriorityClasses(rest, registry);
   const saInfo = registry.get('', 'v1', 'serviceaccounts')!;
   const openapi = new OpenAPIService(registry);
   const crds = new CrdManager(rest, registry, openapi, () => clock.now());
@@ -141,23 +145,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     scalePaths: (info) => crds.versionOf(info)?.subresources?.scale,
     pruneCustom: (obj) => (lookup ? pruneCustomResource(lookup, obj) : []),
     ...(o.bookmarkEveryMs ? { bookmarkEveryMs: o.bookmarkEveryMs } : {}),
-    checkNamespace: async (name) => {
-      let ns;
-      try {
-        ns = await rest.get(nsInfo, undefined, name);
-      } catch (err) {
-        if (err instanceof StatusError && err.code === 404) throw notFoundNamespace(name);
-        throw err;
-      }
-      if (ns.metadata?.deletionTimestamp) {
-        throw new StatusError(
-          403,
-          'Forbidden',
-          `unable to create new content in namespace ${name} because it is being terminated`,
-          { name, kind: 'namespaces' },
-        );
-      }
-    },
+    admission: new AdmissionChain([namespaceLifecycle(rest, nsInfo), priority(rest, registry)]),
   });
   const server = https.createServer(
     {

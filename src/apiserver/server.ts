@@ -24,6 +24,7 @@ import { decodeK8sProtobuf } from '../api/protobuf/index.ts';
 import { applyObject, managerFromUserAgent, recordUpdate } from '../api/apply/index.ts';
 import { ImpersonationError, impersonate, isPublicPath, type UserInfo } from './authn.ts';
 import { RBAC_GROUP, userOf, type RbacPolicy } from './authz.ts';
+import type { AdmissionChain } from './admission/index.ts';
 import { authorize, checkBindingWrite, checkRoleWrite, rulesFor, type Attributes } from '../auth/rbac/authorizer.ts';
 
 const K8S_PROTOBUF = 'application/vnd.kubernetes.protobuf';
@@ -95,8 +96,8 @@ export interface ApiHandlerOptions {
   onDelete?: (info: ResourceInfo, obj: Obj, gone: boolean) => void;
   /** Called when a namespace has been marked for deletion. */
   onNamespaceTerminating?: (name: string) => void;
-  /** Called before creating into a namespace: throws when it does not exist or is terminating. */
-  checkNamespace?: (namespace: string) => Promise<void>;
+  /** The admission chain, run before creates and deletes are stored. */
+  admission?: AdmissionChain;
 }
 
 export interface ScalePaths {
@@ -535,10 +536,10 @@ async function handleResource(
       const review = answerReview(info, obj, user, o.rbac);
       if (review) return respondObject(201, review);
       const objNs = ns ?? (info.namespaced ? obj.metadata?.namespace : undefined);
-      if (info.namespaced && objNs && o.checkNamespace) await o.checkNamespace(objNs);
       checkKind(info, obj);
       unknownFields(obj);
       await checkRbacWrite(o, info, obj, user, ns);
+      await o.admission?.admit({ info, operation: 'CREATE', object: obj, ...(objNs ? { namespace: objNs } : {}), name: obj.metadata?.name, user, dryRun: dryRun(q) });
       await o.beforeCreate?.(info, obj);
       const created = await rs.create(info, ns, obj, { dryRun: dryRun(q), track });
       if (!dryRun(q)) await o.afterWrite?.(info, created, created.metadata.name);
@@ -616,6 +617,7 @@ async function handleResource(
       if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
         throw badRequest(`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
       }
+      await o.admission?.admit({ info, operation: 'DELETE', ...(ns ? { namespace: ns } : {}), name: ri.name!, user, dryRun: dryRun(q) });
       const r = await rs.delete(info, ns, ri.name!, {
         ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
         ...(policy ? { propagationPolicy: policy } : {}),
@@ -714,10 +716,10 @@ async function serverSideApply(
   } catch (err) {
     if (!(err instanceof StatusError && err.code === 404 && err.reason === 'NotFound') || sub) throw err;
   }
-  const objNs = ns ?? config.metadata?.namespace;
-  if (info.namespaced && objNs && o.checkNamespace) await o.checkNamespace(objNs);
+  const objNs = info.namespaced ? (ns ?? config.metadata?.namespace) : undefined;
   const toCreate = applyObject(undefined, { ...config, metadata: { ...(config.metadata ?? {}), name } }, opts) as Obj;
   refuseRbacEscalation(o, info, toCreate, user, ns);
+  await o.admission?.admit({ info, operation: 'CREATE', object: toCreate, ...(objNs ? { namespace: objNs } : {}), name, user, dryRun: dry });
   await o.beforeCreate?.(info, toCreate);
   const created = await rs.create(info, ns, toCreate, { dryRun: dry });
   if (!dry) await o.afterWrite?.(info, created, name);
@@ -966,10 +968,6 @@ async function streamWatch(
     res.off('close', stop);
     res.end();
   }
-}
-
-export function notFoundNamespace(name: string): StatusError {
-  return notFound({ group: '', resource: 'namespaces' }, name);
 }
 
 /**
