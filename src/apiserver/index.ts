@@ -19,6 +19,7 @@ import { RBAC_GROUP, RbacPolicy } from './authz.ts';
 import { AdmissionChain } from './admission/index.ts';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.ts';
 import { ensureSystemPriorityClasses, priority } from './admission/priority.ts';
+import { defaultStorageClass } from './admission/default-storage-class.ts';
 import { ISSUER, TokenIssuer, serviceAccountUser } from './tokens.ts';
 import { ServiceAllocator, ensureKubernetesService } from './services.ts';
 import type { Pki } from './pki.ts';
@@ -145,7 +146,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     scalePaths: (info) => crds.versionOf(info)?.subresources?.scale,
     pruneCustom: (obj) => (lookup ? pruneCustomResource(lookup, obj) : []),
     ...(o.bookmarkEveryMs ? { bookmarkEveryMs: o.bookmarkEveryMs } : {}),
-    admission: new AdmissionChain([namespaceLifecycle(rest, nsInfo), priority(rest, registry)]),
+    admission: new AdmissionChain([namespaceLifecycle(rest, nsInfo), priority(rest, registry), defaultStorageClass(rest, registry)]),
   });
   const server = https.createServer(
     {

@@ -44,3 +44,27 @@ describe('admission', { skip: missingClient('v35') }, () => {
     assert.match(handSet.stderr, /the integer value of priority \(5\) must not be provided in pod spec; priority admission controller computed 0 from the given PriorityClass name/);
   });
 });
+
+describe('DefaultStorageClass', { skip: missingClient('v35') }, () => {
+  let c: TestCluster;
+  before(async () => {
+    c = await startCluster();
+  });
+  after(async () => {
+    await c?.stop();
+  });
+
+  it('a claim without a class gets the default one; an explicit "" stays', async () => {
+    const claim = (name: string, cls = '') => `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: ${name}}\nspec:\n${cls}  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n`;
+    await c.kubectl(['apply', '-f', '-'], { stdin: claim('before-default') });
+    assert.equal(await c.k('get', 'pvc', 'before-default', '-o', 'jsonpath={.spec.storageClassName}'), '');
+    const sc = await c.kubectl(['apply', '-f', '-'], {
+      stdin: 'apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: local\n  annotations: {storageclass.kubernetes.io/is-default-class: "true"}\nprovisioner: kubelite.io/hostpath\n',
+    });
+    assert.equal(sc.code, 0, sc.stderr);
+    await c.kubectl(['apply', '-f', '-'], { stdin: claim('data') });
+    assert.equal(await c.k('get', 'pvc', 'data', '-o', 'jsonpath={.spec.storageClassName}'), 'local');
+    await c.kubectl(['apply', '-f', '-'], { stdin: claim('none', '  storageClassName: ""\n') });
+    assert.equal(await c.k('get', 'pvc', 'none', '-o', 'jsonpath={.spec.storageClassName}'), '');
+  });
+});
