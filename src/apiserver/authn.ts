@@ -1,9 +1,10 @@
-// Authentication: who a request is from. This step knows X.509 client certificates signed by
-// the cluster CA (CN is the user, each O a group), as kube-apiserver's x509 authenticator does;
-// tokens and impersonation come with the rest of authentication and authorization.
+// Authentication: who a request is from. X.509 client certificates signed by the cluster CA
+// (CN is the user, each O a group), static and bootstrap tokens, and impersonation, as
+// kube-apiserver's authenticators do; ServiceAccount tokens are in tokens.ts.
 
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { timingSafeEqual } from 'node:crypto';
 
 export interface UserInfo {
   username: string;
@@ -101,4 +102,88 @@ export class ImpersonationError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * A static token file (`--token-auth-file`): CSV lines `token,user,uid[,"group1,group2"]`, as
+ * upstream's tokenfile authenticator reads them. Throws with upstream's reason for a bad line.
+ */
+export function parseTokenFile(text: string, path = 'token file'): Map<string, UserInfo> {
+  const users = new Map<string, UserInfo>();
+  const lines = text.split(/\r?\n/);
+  lines.forEach((line, i) => {
+    if (line.trim() === '' || line.trimStart().startsWith('#')) return;
+    const fields = csvFields(line);
+    if (fields.length < 3) throw new Error(`token file '${path}' must have at least 3 columns (token, user name, user uid), found ${fields.length}`);
+    const [token, username, uid] = fields as [string, string, string];
+    if (token === '') throw new Error(`token file '${path}' has empty token on line ${i + 1}`);
+    if (users.has(token)) throw new Error(`duplicate token in '${path}' on line ${i + 1}`);
+    const groups = (fields[3] ?? '').split(',').map((g) => g.trim()).filter(Boolean);
+    users.set(token, { username, uid, groups: [...groups.filter((g) => g !== 'system:authenticated'), 'system:authenticated'] });
+  });
+  return users;
+}
+
+/** One CSV record (RFC 4180 quoting, as Go's encoding/csv reads it). */
+function csvFields(line: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    let field = '';
+    if (line[i] === '"') {
+      i++;
+      for (;;) {
+        const q = line.indexOf('"', i);
+        if (q < 0) throw new Error(`extraneous or missing " in quoted-field: ${line}`);
+        field += line.slice(i, q);
+        i = q + 1;
+        if (line[i] === '"') {
+          field += '"';
+          i++;
+        } else break;
+      }
+    } else {
+      const c = line.indexOf(',', i);
+      field = c < 0 ? line.slice(i) : line.slice(i, c);
+      i = c < 0 ? line.length : c;
+    }
+    out.push(field);
+    if (line[i] !== ',') return out;
+    i++;
+  }
+}
+
+/** `<id>.<secret>`: the shape of a bootstrap token. */
+const BOOTSTRAP_TOKEN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
+const BOOTSTRAP_GROUP = /^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$/;
+
+/**
+ * Bootstrap tokens (for nodes joining): `<id>.<secret>` is valid while kube-system holds a
+ * Secret `bootstrap-token-<id>` of type bootstrap.kubernetes.io/token with that secret, usage
+ * for authentication and no past expiration. The user is system:bootstrap:<id>.
+ */
+export function bootstrapTokenUser(token: string, secret: Record<string, any> | undefined, nowMs: number): UserInfo | undefined {
+  const m = BOOTSTRAP_TOKEN.exec(token);
+  if (!m || !secret || secret.type !== 'bootstrap.kubernetes.io/token' || secret.metadata?.deletionTimestamp) return undefined;
+  const data = (k: string): string | undefined => {
+    const v = secret.data?.[k];
+    return typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : undefined;
+  };
+  const id = m[1]!;
+  if (data('token-id') !== id || data('usage-bootstrap-authentication') !== 'true') return undefined;
+  const expected = Buffer.from(data('token-secret') ?? '');
+  const given = Buffer.from(m[2]!);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
+  const expiration = data('expiration');
+  if (expiration !== undefined) {
+    const t = Date.parse(expiration);
+    if (Number.isNaN(t) || t <= nowMs) return undefined;
+  }
+  const extra = (data('auth-extra-groups') ?? '').split(',').map((g) => g.trim()).filter(Boolean);
+  if (extra.some((g) => !BOOTSTRAP_GROUP.test(g))) return undefined;
+  return { username: `system:bootstrap:${id}`, groups: ['system:bootstrappers', ...extra, 'system:authenticated'] };
+}
+
+export function isBootstrapToken(token: string): string | undefined {
+  return BOOTSTRAP_TOKEN.exec(token)?.[1];
 }

@@ -14,12 +14,17 @@ import { patcher } from './patch.ts';
 import { NamespaceLifecycle } from './namespaces.ts';
 import { CrdManager } from './crds.ts';
 import { GarbageCollector } from './gc.ts';
-import { bearerToken, x509Authenticator } from './authn.ts';
+import { bearerToken, bootstrapTokenUser, isBootstrapToken, parseTokenFile, x509Authenticator, type UserInfo } from './authn.ts';
 import { RBAC_GROUP, RbacPolicy } from './authz.ts';
 import { AdmissionChain } from './admission/index.ts';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.ts';
 import { ensureSystemPriorityClasses, priority } from './admission/priority.ts';
 import { defaultStorageClass } from './admission/default-storage-class.ts';
+import { serviceAccount } from './admission/service-account.ts';
+import { podSecurity } from './admission/pod-security.ts';
+import { WebhookConfigurations, mutatingWebhooks, validatingWebhooks } from './admission/webhook-plugins.ts';
+import { ServiceAccountDefaults } from './serviceaccounts.ts';
+import { readFile } from 'node:fs/promises';
 import { ISSUER, TokenIssuer, serviceAccountUser } from './tokens.ts';
 import { ServiceAllocator, ensureKubernetesService } from './services.ts';
 import type { Pki } from './pki.ts';
@@ -38,6 +43,8 @@ export interface ApiServerOptions {
   patcher?: PatchApplier;
   registry?: ResourceRegistry;
   bookmarkEveryMs?: number;
+  /** A static token file (`--token-auth-file`): CSV `token,user,uid,"group1,group2"`. */
+  tokenAuthFile?: string;
 }
 
 export interface ApiServer {
@@ -78,6 +85,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   await rbac.bootstrap();
   await ensureSystemPriorityClasses(rest, registry);
   const saInfo = registry.get('', 'v1', 'serviceaccounts')!;
+  const secretInfo = registry.get('', 'v1', 'secrets')!;
+  const staticTokens = o.tokenAuthFile ? parseTokenFile(await readFile(o.tokenAuthFile, 'utf8'), o.tokenAuthFile) : new Map<string, UserInfo>();
+  const saDefaults = new ServiceAccountDefaults(rest, registry, o.pki.ca.cert, tokens);
+  await saDefaults.resume();
+  const webhooks = new WebhookConfigurations(rest, registry, () => clock.now());
   const openapi = new OpenAPIService(registry);
   const crds = new CrdManager(rest, registry, openapi, () => clock.now());
   lookup = crdLookup(registry, crds);
@@ -102,13 +114,29 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       if (fromCert) return fromCert;
       const token = bearerToken(req);
       if (token === undefined) return undefined;
+      const fromFile = staticTokens.get(token);
+      if (fromFile) return fromFile;
+      const bootstrapId = isBootstrapToken(token);
+      if (bootstrapId) {
+        const secret = await rest.get(secretInfo, 'kube-system', `bootstrap-token-${bootstrapId}`).catch(() => undefined);
+        return bootstrapTokenUser(token, secret, clock.now()) ?? null;
+      }
       const claims = tokens.verify(token, Math.floor(clock.now() / 1000));
-      if (!claims) return null;
-      const k = claims['kubernetes.io'];
-      // Bound tokens die with their account: the account must exist with the same uid.
-      const sa = await rest.get(saInfo, k.namespace, k.serviceaccount.name).catch(() => undefined);
-      if (!sa || sa.metadata?.uid !== k.serviceaccount.uid) return null;
-      return serviceAccountUser(k.namespace, k.serviceaccount.name, k.serviceaccount.uid);
+      if (claims) {
+        const k = claims['kubernetes.io'];
+        // Bound tokens die with their account: the account must exist with the same uid.
+        const sa = await rest.get(saInfo, k.namespace, k.serviceaccount.name).catch(() => undefined);
+        if (!sa || sa.metadata?.uid !== k.serviceaccount.uid) return null;
+        return serviceAccountUser(k.namespace, k.serviceaccount.name, k.serviceaccount.uid);
+      }
+      // Legacy tokens live as long as their Secret (holding this very token) and account.
+      const legacy = tokens.verifyLegacy(token);
+      if (!legacy) return null;
+      const secret = await rest.get(secretInfo, legacy.namespace, legacy.secretName).catch(() => undefined);
+      if (!secret || secret.metadata?.deletionTimestamp || Buffer.from(secret.data?.token ?? '', 'base64').toString('utf8') !== token) return null;
+      const sa = await rest.get(saInfo, legacy.namespace, legacy.serviceAccountName).catch(() => undefined);
+      if (!sa || sa.metadata?.uid !== legacy.serviceAccountUid) return null;
+      return serviceAccountUser(legacy.namespace, legacy.serviceAccountName, legacy.serviceAccountUid);
     },
     issueToken: (sa, request) => {
       const now = Math.floor(clock.now() / 1000);
@@ -129,6 +157,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     rbac,
     afterWrite: async (info, obj, name) => {
       if (info.group === RBAC_GROUP) rbac.invalidate();
+      if (info.group === 'admissionregistration.k8s.io') webhooks.invalidate();
+      await saDefaults.afterWrite(info, obj);
       if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition') await crds.sync(obj, name);
       // A write that cleared the last finalizer of an object being deleted removed it.
       const m = obj?.metadata;
@@ -141,12 +171,22 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     },
     onDelete: (info, obj, gone) => {
       if (info.group === RBAC_GROUP) rbac.invalidate();
+      if (info.group === 'admissionregistration.k8s.io') webhooks.invalidate();
       gc.ownerDeleted(info, gone ? undefined : obj, obj.metadata?.uid, obj.metadata?.namespace);
+      saDefaults.onDelete(info, obj, gone).catch((err: unknown) => console.error(`kubelite: service account defaults: ${(err as Error).message}`));
     },
     scalePaths: (info) => crds.versionOf(info)?.subresources?.scale,
     pruneCustom: (obj) => (lookup ? pruneCustomResource(lookup, obj) : []),
     ...(o.bookmarkEveryMs ? { bookmarkEveryMs: o.bookmarkEveryMs } : {}),
-    admission: new AdmissionChain([namespaceLifecycle(rest, nsInfo), priority(rest, registry), defaultStorageClass(rest, registry)]),
+    admission: new AdmissionChain([
+      namespaceLifecycle(rest, nsInfo),
+      serviceAccount(rest, registry),
+      defaultStorageClass(rest, registry),
+      priority(rest, registry),
+      podSecurity(rest, registry),
+      mutatingWebhooks(webhooks),
+      validatingWebhooks(webhooks),
+    ]),
   });
   const server = https.createServer(
     {

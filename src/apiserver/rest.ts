@@ -90,6 +90,10 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** Last step before a write: managed-fields bookkeeping of the request's field manager. */
   track?: (old: Obj | undefined, next: Obj) => Obj;
+  /** Validating admission: the object as it is about to be stored (and the stored one it replaces). */
+  validate?: (next: Obj, old: Obj | undefined) => Promise<void>;
+  /** Mutating admission of a PUT: the client's object, before server-owned fields are merged in. */
+  admit?: (next: Obj, old: Obj) => Promise<void>;
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -391,6 +395,7 @@ export class ResourceStore {
     let obj = this.prepareCreate(info, namespace, body);
     this.check(info, obj, undefined);
     if (opts.track) obj = opts.track(undefined, obj);
+    if (opts.validate) await opts.validate(obj, undefined);
     const name: string = obj.metadata.name;
     const key = this.key(info, obj.metadata.namespace, name);
     if (opts.dryRun) {
@@ -427,6 +432,7 @@ export class ResourceStore {
       const current = this.decode(info, kv);
       let next = await mutate(structuredClone(current));
       if (opts.track) next = opts.track(current, next);
+      if (opts.validate) await opts.validate(next, current);
       if (opts.dryRun) return next;
       // Nothing changed: no write, no new resourceVersion, as upstream.
       if (this.serialize(next) === this.serialize(current)) return current;
@@ -463,7 +469,12 @@ export class ResourceStore {
       info,
       namespace,
       name,
-      (current) => this.mergeUpdate(info, current, body),
+      async (current) => {
+        if (!opts.admit) return this.mergeUpdate(info, current, body);
+        const next = structuredClone(body);
+        await opts.admit(next, current);
+        return this.mergeUpdate(info, current, next);
+      },
       { ...opts, ...(expectedRv ? { expectedRv } : {}) },
     );
   }
@@ -503,10 +514,11 @@ export class ResourceStore {
       info,
       namespace,
       name,
-      (current) => {
+      async (current) => {
         const next = structuredClone(current);
         if (body.status === undefined) delete next.status;
         else next.status = body.status;
+        await opts.admit?.(next, current);
         return next;
       },
       { ...opts, ...(expectedRv ? { expectedRv } : {}) },

@@ -24,7 +24,7 @@ import { decodeK8sProtobuf } from '../api/protobuf/index.ts';
 import { applyObject, managerFromUserAgent, recordUpdate } from '../api/apply/index.ts';
 import { ImpersonationError, impersonate, isPublicPath, type UserInfo } from './authn.ts';
 import { RBAC_GROUP, userOf, type RbacPolicy } from './authz.ts';
-import type { AdmissionChain } from './admission/index.ts';
+import type { AdmissionAttributes, AdmissionChain, Operation } from './admission/index.ts';
 import { authorize, checkBindingWrite, checkRoleWrite, rulesFor, type Attributes } from '../auth/rbac/authorizer.ts';
 
 const K8S_PROTOBUF = 'application/vnd.kubernetes.protobuf';
@@ -96,7 +96,7 @@ export interface ApiHandlerOptions {
   onDelete?: (info: ResourceInfo, obj: Obj, gone: boolean) => void;
   /** Called when a namespace has been marked for deletion. */
   onNamespaceTerminating?: (name: string) => void;
-  /** The admission chain, run before creates and deletes are stored. */
+  /** The admission chain, run on every write (mutating before, validating just before storage). */
   admission?: AdmissionChain;
 }
 
@@ -447,6 +447,35 @@ async function handleResource(
       now: new Date(rs.clock.now()),
       ...(sub ? { subresource: sub } : {}),
     }) as Obj;
+  const annotations: Record<string, string> = {};
+  const chain = o.admission;
+  const attrs = (operation: Operation, object: Obj | undefined, oldObject: Obj | undefined, name: string | undefined, namespace: string | undefined, subresource = sub): AdmissionAttributes => ({
+    info,
+    operation,
+    ...(object ? { object } : {}),
+    ...(oldObject ? { oldObject } : {}),
+    ...(namespace ? { namespace } : {}),
+    ...(name ? { name } : {}),
+    ...(subresource ? { subresource } : {}),
+    user,
+    dryRun: dryRun(q),
+    options: writeOptions(operation, q),
+    warnings,
+    annotations,
+  });
+  /** Mutating admission of an update, with the stored object it replaces. */
+  const admitUpdate = async (next: Obj, old: Obj) => {
+    await chain?.admit(attrs('UPDATE', next, old, ri.name, ns ?? old.metadata?.namespace));
+  };
+  /** Validating admission, as the store's last step before it writes. */
+  const validator = (operation: Operation) =>
+    chain ? (next: Obj, old: Obj | undefined) => chain.validate(attrs(operation, next, old, next.metadata?.name, next.metadata?.namespace)) : undefined;
+  const admitDelete = async (old: Obj) => {
+    if (!chain) return;
+    const a = attrs('DELETE', undefined, old, old.metadata?.name, old.metadata?.namespace);
+    await chain.admit(a);
+    await chain.validate(a);
+  };
   switch (ri.verb) {
     case 'get': {
       if (sub === 'scale') return respondObject(200, toScale(await rs.get(info, ns, ri.name!), o.scalePaths?.(info)));
@@ -539,16 +568,18 @@ async function handleResource(
       checkKind(info, obj);
       unknownFields(obj);
       await checkRbacWrite(o, info, obj, user, ns);
-      await o.admission?.admit({ info, operation: 'CREATE', object: obj, ...(objNs ? { namespace: objNs } : {}), name: obj.metadata?.name, user, dryRun: dryRun(q) });
+      await chain?.admit(attrs('CREATE', obj, undefined, obj.metadata?.name, objNs));
       await o.beforeCreate?.(info, obj);
-      const created = await rs.create(info, ns, obj, { dryRun: dryRun(q), track });
+      const created = await rs.create(info, ns, obj, { dryRun: dryRun(q), track, validate: validator('CREATE') });
       if (!dryRun(q)) await o.afterWrite?.(info, created, created.metadata.name);
       return respondObject(201, created);
     }
     case 'update': {
       const b = await body();
       const obj = expectObject(b.value);
-      if (sub === 'status') return respondObject(200, await rs.updateStatus(info, ns, ri.name!, obj, { dryRun: dryRun(q), track }));
+      if (sub === 'status') {
+        return respondObject(200, await rs.updateStatus(info, ns, ri.name!, obj, { dryRun: dryRun(q), track, admit: admitUpdate, validate: validator('UPDATE') }));
+      }
       if (sub === 'scale') {
         const paths = o.scalePaths?.(info);
         return respondObject(200, toScale(await scaleTo(rs, info, ns, ri.name!, obj, dryRun(q), paths), paths));
@@ -567,7 +598,7 @@ async function handleResource(
       checkKind(info, obj);
       unknownFields(obj);
       await checkRbacWrite(o, info, obj, user, ns);
-      const updated = await rs.update(info, ns, ri.name!, obj, { dryRun: dryRun(q), track });
+      const updated = await rs.update(info, ns, ri.name!, obj, { dryRun: dryRun(q), track, admit: admitUpdate, validate: validator('UPDATE') });
       if (!dryRun(q)) await o.afterWrite?.(info, updated, ri.name!);
       return respondObject(200, updated);
     }
@@ -585,25 +616,27 @@ async function handleResource(
       if (sub && sub !== 'status') throw methodNotAllowed();
       if (o.rbac && info.group === RBAC_GROUP) await o.rbac.ready();
       if (b.type === 'application/apply-patch+yaml') {
-        return respondObject(...(await serverSideApply(o, info, ns, ri.name!, sub, b.value, q, unknownFields, user)));
+        return respondObject(...(await serverSideApply(o, info, ns, ri.name!, sub, b.value, q, unknownFields, user, { attrs, admitUpdate, validator })));
       }
       const updated = await rs.guaranteedUpdate(
         info,
         ns,
         ri.name!,
-        (current) => {
+        async (current) => {
           const patched = o.patcher.apply(b.type, current, b.value, info);
           warnings.length = 0;
           unknownFields(patched);
           if (sub === 'status') {
             const next = structuredClone(current);
             next.status = patched.status;
+            await admitUpdate(next, current);
             return next;
           }
+          await admitUpdate(patched, current);
           refuseRbacEscalation(o, info, patched, user, ns);
           return rs.mergeUpdate(info, current, patched);
         },
-        { dryRun: dry, track },
+        { dryRun: dry, track, validate: validator('UPDATE') },
       );
       if (!dry) await o.afterWrite?.(info, updated, ri.name!);
       return respondObject(200, updated);
@@ -617,7 +650,7 @@ async function handleResource(
       if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
         throw badRequest(`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
       }
-      await o.admission?.admit({ info, operation: 'DELETE', ...(ns ? { namespace: ns } : {}), name: ri.name!, user, dryRun: dryRun(q) });
+      if (chain) await admitDelete(await rs.get(info, ns, ri.name!));
       const r = await rs.delete(info, ns, ri.name!, {
         ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
         ...(policy ? { propagationPolicy: policy } : {}),
@@ -644,6 +677,7 @@ async function handleResource(
       });
       const dry = dryRun(q);
       for (const item of list.items) {
+        await admitDelete(item);
         const r = await rs.delete(info, item.metadata.namespace, item.metadata.name, { dryRun: dry }).catch((err: unknown) => {
           if (!(err instanceof StatusError && err.code === 404)) throw err;
         });
@@ -669,6 +703,11 @@ async function serverSideApply(
   q: URLSearchParams,
   unknownFields: (obj: Obj) => void,
   user: UserInfo,
+  adm: {
+    attrs: (operation: Operation, object: Obj | undefined, oldObject: Obj | undefined, name: string | undefined, namespace: string | undefined) => AdmissionAttributes;
+    admitUpdate: (next: Obj, old: Obj) => Promise<void>;
+    validator: (operation: Operation) => ((next: Obj, old: Obj | undefined) => Promise<void>) | undefined;
+  },
 ): Promise<[number, Obj]> {
   const rs = o.rest;
   const manager = q.get('fieldManager');
@@ -698,18 +737,20 @@ async function serverSideApply(
       info,
       ns,
       name,
-      (current) => {
+      async (current) => {
         const applied = applyObject(current, config, opts) as Obj;
         if (sub === 'status') {
           const next = structuredClone(current);
           next.status = applied.status;
           next.metadata.managedFields = applied.metadata?.managedFields;
+          await adm.admitUpdate(next, current);
           return next;
         }
+        await adm.admitUpdate(applied, current);
         refuseRbacEscalation(o, info, applied, user, ns);
         return rs.mergeUpdate(info, current, applied);
       },
-      { dryRun: dry },
+      { dryRun: dry, validate: adm.validator('UPDATE') },
     );
     if (!dry) await o.afterWrite?.(info, updated, name);
     return [200, updated];
@@ -719,9 +760,9 @@ async function serverSideApply(
   const objNs = info.namespaced ? (ns ?? config.metadata?.namespace) : undefined;
   const toCreate = applyObject(undefined, { ...config, metadata: { ...(config.metadata ?? {}), name } }, opts) as Obj;
   refuseRbacEscalation(o, info, toCreate, user, ns);
-  await o.admission?.admit({ info, operation: 'CREATE', object: toCreate, ...(objNs ? { namespace: objNs } : {}), name, user, dryRun: dry });
+  await o.admission?.admit(adm.attrs('CREATE', toCreate, undefined, name, objNs));
   await o.beforeCreate?.(info, toCreate);
-  const created = await rs.create(info, ns, toCreate, { dryRun: dry });
+  const created = await rs.create(info, ns, toCreate, { dryRun: dry, validate: adm.validator('CREATE') });
   if (!dry) await o.afterWrite?.(info, created, name);
   return [201, created];
 }
@@ -796,6 +837,22 @@ function refuseRbacEscalation(o: ApiHandlerOptions, info: ResourceInfo, obj: Obj
   const full = { ...obj, kind: info.kind, metadata: { ...(obj.metadata ?? {}), ...(ns ? { namespace: ns } : {}) } };
   const refusal = info.kind.endsWith('Binding') ? checkBindingWrite(userOf(user), full, o.rbac) : checkRoleWrite(userOf(user), full, o.rbac);
   if (refusal) throw new StatusError(403, 'Forbidden', refusal, { name: obj.metadata?.name, group: RBAC_GROUP, kind: info.resource });
+}
+
+/** The options object webhooks are sent with a write, as upstream builds it from the query. */
+function writeOptions(operation: Operation, q: URLSearchParams): Obj {
+  const kind = operation === 'CREATE' ? 'CreateOptions' : operation === 'UPDATE' ? 'UpdateOptions' : 'DeleteOptions';
+  const o: Obj = { kind, apiVersion: 'meta.k8s.io/v1' };
+  if (q.getAll('dryRun').length > 0) o.dryRun = q.getAll('dryRun');
+  const fm = q.get('fieldManager');
+  if (fm && operation !== 'DELETE') o.fieldManager = fm;
+  if (operation === 'DELETE') {
+    const grace = q.get('gracePeriodSeconds');
+    if (grace !== null && /^-?\d+$/.test(grace)) o.gracePeriodSeconds = Number(grace);
+    const policy = q.get('propagationPolicy');
+    if (policy) o.propagationPolicy = policy;
+  }
+  return o;
 }
 
 function expectObject(v: unknown): Obj {

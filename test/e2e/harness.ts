@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generatePki, kubeconfig, startApiServer, type ApiServer } from '../../src/apiserver/index.ts';
+import { generatePki, kubeconfig, startApiServer, type ApiServer, type ApiServerOptions } from '../../src/apiserver/index.ts';
 import { openStore, type EmbeddedStore } from '../../src/storage/index.ts';
 
 const CLIENTS = new URL('../../.cache/clients/', import.meta.url).pathname;
@@ -57,7 +57,7 @@ export function run(bin: string, args: string[], options: { stdin?: string; env?
   });
 }
 
-export async function startCluster(options: { bookmarkEveryMs?: number } = {}): Promise<TestCluster> {
+export async function startCluster(options: Partial<Omit<ApiServerOptions, 'store' | 'pki' | 'port'>> = {}): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'kubelite-e2e-'));
   const store = await openStore({});
   const pki = await generatePki();

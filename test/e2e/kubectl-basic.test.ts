@@ -87,7 +87,8 @@ data:
     assert.match(y, /\n {2}resourceVersion: "\d+"\n/);
     const j = JSON.parse(await c.k('get', 'cm', 'settings', '-n', 'shop', '-o', 'json'));
     assert.equal(j.data.color, 'blue');
-    assert.equal(await c.k('get', 'cm', '-n', 'shop', '-o', 'jsonpath={.items[*].metadata.name}'), 'other settings');
+    // Every namespace also gets the cluster CA's ConfigMap, as upstream's root-ca publisher makes it.
+    assert.equal(await c.k('get', 'cm', '-n', 'shop', '-o', 'jsonpath={.items[*].metadata.name}'), 'kube-root-ca.crt other settings');
     assert.equal(await c.k('get', 'cm', '-n', 'shop', '-l', 'tier=web', '-o', 'name'), 'configmap/settings\n');
     assert.equal(await c.k('get', 'cm', '-n', 'shop', '-l', 'tier in (web,db),env!=prod', '-o', 'name'), 'configmap/other\n');
     assert.equal(await c.k('get', 'cm', '-n', 'shop', '--field-selector', 'metadata.name=other', '-o', 'name'), 'configmap/other\n');

@@ -577,7 +577,16 @@ const DEFAULTERS: Record<string, Defaulter> = {
     for (const ss of arr(o.subsets)) for (const p of arr(ss.ports)) setDefaultString(p, 'protocol', 'TCP');
   },
   '/Namespace': defaultNamespace,
-  '/Secret': (o) => setDefaultString(o, 'type', 'Opaque'),
+  '/Secret': (o) => {
+    setDefaultString(o, 'type', 'Opaque');
+    // stringData is write-only: the v1 conversion folds it into data, where it wins.
+    if (o.stringData && typeof o.stringData === 'object' && !Array.isArray(o.stringData)) {
+      const data = o.data && typeof o.data === 'object' && !Array.isArray(o.data) ? o.data : {};
+      for (const [k, v] of Object.entries(o.stringData)) if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
+      o.data = data;
+      delete o.stringData;
+    }
+  },
   '/PersistentVolume': defaultPersistentVolume,
   '/PersistentVolumeClaim': defaultPersistentVolumeClaim,
   '/Node': defaultNode,
