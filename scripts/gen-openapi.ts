@@ -161,6 +161,33 @@ function handWritten(): Record<string, Schema> {
   };
 }
 
+/**
+ * Fields of Go structs embedded inline (`Rule` in admissionregistration's RuleWithOperations),
+ * which kubernetes-types leaves out of the embedding type.
+ */
+function addInlinedFields(defs: Record<string, Schema>): void {
+  const ruleFields: Record<string, Schema> = {
+    resources: {
+      description:
+        "Resources is a list of resources this rule applies to. 'pods' means pods, 'pods/log' the log subresource of pods, '*' all resources (not subresources), 'pods/*' all subresources of pods, '*/scale' the scale subresource of every resource, '*/*' everything.",
+      type: 'array',
+      items: { type: 'string', default: '' },
+      'x-kubernetes-list-type': 'atomic',
+    },
+    scope: {
+      description: 'Scope says whether the rule applies to cluster-scoped resources ("Cluster"), namespaced ones ("Namespaced") or both ("*", the default).',
+      type: 'string',
+    },
+  };
+  for (const name of Object.keys(defs)) {
+    if (!/^io\.k8s\.api\.admissionregistration\.[^.]+\.(Named)?RuleWithOperations$/.test(name)) continue;
+    const def = defs[name]!;
+    def.properties = { ...(def.properties ?? {}) };
+    for (const [f, s] of Object.entries(ruleFields)) def.properties[f] ??= s;
+    def.properties = Object.fromEntries(Object.entries(def.properties).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+}
+
 function generate(patchTable: PatchTableModule | undefined): Record<string, Schema> {
   const defs: Record<string, Schema> = handWritten();
   for (const file of walk(typesDir)) {
@@ -234,6 +261,7 @@ function generate(patchTable: PatchTableModule | undefined): Record<string, Sche
       defs[name] = def;
     }
   }
+  addInlinedFields(defs);
   if (patchTable) applyPatchTable(defs, patchTable);
   // Every table entry must name a real definition and property, or it is a typo.
   for (const [def, fields] of Object.entries(EXTENSIONS)) {
