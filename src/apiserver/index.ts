@@ -22,6 +22,8 @@ import { ensureSystemPriorityClasses, priority } from './admission/priority.ts';
 import { defaultStorageClass } from './admission/default-storage-class.ts';
 import { serviceAccount } from './admission/service-account.ts';
 import { podSecurity } from './admission/pod-security.ts';
+import { limitRanger } from './admission/limit-ranger.ts';
+import { ResourceQuotas } from './admission/resource-quota.ts';
 import { WebhookConfigurations, mutatingWebhooks, validatingWebhooks } from './admission/webhook-plugins.ts';
 import { ServiceAccountDefaults } from './serviceaccounts.ts';
 import { readFile } from 'node:fs/promises';
@@ -90,6 +92,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const saDefaults = new ServiceAccountDefaults(rest, registry, o.pki.ca.cert, tokens);
   await saDefaults.resume();
   const webhooks = new WebhookConfigurations(rest, registry, () => clock.now());
+  const quotas = new ResourceQuotas(rest, registry, () => clock.now());
   const openapi = new OpenAPIService(registry);
   const crds = new CrdManager(rest, registry, openapi, () => clock.now());
   lookup = crdLookup(registry, crds);
@@ -159,6 +162,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       if (info.group === RBAC_GROUP) rbac.invalidate();
       if (info.group === 'admissionregistration.k8s.io') webhooks.invalidate();
       await saDefaults.afterWrite(info, obj);
+      const quotaNs = quotas.touches(info, obj);
+      if (quotaNs) quotas.recount(quotaNs);
       if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition') await crds.sync(obj, name);
       // A write that cleared the last finalizer of an object being deleted removed it.
       const m = obj?.metadata;
@@ -173,6 +178,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       if (info.group === RBAC_GROUP) rbac.invalidate();
       if (info.group === 'admissionregistration.k8s.io') webhooks.invalidate();
       gc.ownerDeleted(info, gone ? undefined : obj, obj.metadata?.uid, obj.metadata?.namespace);
+      if (gone && info.namespaced && obj.metadata?.namespace) quotas.recount(obj.metadata.namespace);
       saDefaults.onDelete(info, obj, gone).catch((err: unknown) => console.error(`kubelite: service account defaults: ${(err as Error).message}`));
     },
     scalePaths: (info) => crds.versionOf(info)?.subresources?.scale,
@@ -180,12 +186,14 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     ...(o.bookmarkEveryMs ? { bookmarkEveryMs: o.bookmarkEveryMs } : {}),
     admission: new AdmissionChain([
       namespaceLifecycle(rest, nsInfo),
+      limitRanger(rest, registry),
       serviceAccount(rest, registry),
       defaultStorageClass(rest, registry),
       priority(rest, registry),
       podSecurity(rest, registry),
       mutatingWebhooks(webhooks),
       validatingWebhooks(webhooks),
+      quotas.plugin(),
     ]),
   });
   const server = https.createServer(
@@ -221,6 +229,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       ready = false;
       openapi.close();
       await gc.stop();
+      await quotas.waitIdle();
       await namespaces.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

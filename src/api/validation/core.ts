@@ -121,6 +121,7 @@ const STANDARD_RESOURCES = new Set([
   'replicationcontrollers',
   'resourcequotas',
   'secrets',
+  'configmaps',
   'persistentvolumeclaims',
   'storage',
   'requests.storage',
