@@ -27,6 +27,8 @@ import { ResourceQuotas } from './admission/resource-quota.ts';
 import { WebhookConfigurations, mutatingWebhooks, validatingWebhooks } from './admission/webhook-plugins.ts';
 import { ServiceAccountDefaults } from './serviceaccounts.ts';
 import { readFile } from 'node:fs/promises';
+import { loadEncryptionConfig } from './encryption/index.ts';
+import { Auditor, fileSink, loadAuditPolicy } from './audit/index.ts';
 import { ISSUER, TokenIssuer, serviceAccountUser } from './tokens.ts';
 import { ServiceAllocator, ensureKubernetesService } from './services.ts';
 import type { Pki } from './pki.ts';
@@ -47,6 +49,13 @@ export interface ApiServerOptions {
   bookmarkEveryMs?: number;
   /** A static token file (`--token-auth-file`): CSV `token,user,uid,"group1,group2"`. */
   tokenAuthFile?: string;
+  /** An EncryptionConfiguration file (`--encryption-provider-config`). */
+  encryptionProviderConfig?: string;
+  /** An audit Policy file (`--audit-policy-file`); events go to auditLogPath ('-' is stdout). */
+  auditPolicyFile?: string;
+  auditLogPath?: string;
+  auditLogMaxSizeMB?: number;
+  auditLogMaxBackups?: number;
 }
 
 export interface ApiServer {
@@ -65,6 +74,12 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const clock = o.clock ?? realClock;
   // The hooks look custom resources up through the CRD manager, made just below.
   let lookup: CustomResourceLookup | undefined;
+  const encryption = o.encryptionProviderConfig ? await loadEncryptionConfig(o.encryptionProviderConfig) : undefined;
+  const auditor = o.auditPolicyFile
+    ? new Auditor(await loadAuditPolicy(o.auditPolicyFile), fileSink(o.auditLogPath ?? '-', { maxSizeMB: o.auditLogMaxSizeMB, maxBackups: o.auditLogMaxBackups }), {
+        now: () => clock.now(),
+      })
+    : undefined;
   const rest = new ResourceStore(
     o.store,
     clock,
@@ -72,6 +87,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       objectHooks({
         versionFor: (obj) => lookup?.versionFor(obj),
       }),
+    encryption,
   );
   const nsInfo = registry.get('', 'v1', 'namespaces')!;
   for (const name of SYSTEM_NAMESPACES) {
@@ -184,6 +200,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     scalePaths: (info) => crds.versionOf(info)?.subresources?.scale,
     pruneCustom: (obj) => (lookup ? pruneCustomResource(lookup, obj) : []),
     ...(o.bookmarkEveryMs ? { bookmarkEveryMs: o.bookmarkEveryMs } : {}),
+    ...(auditor ? { auditor } : {}),
     admission: new AdmissionChain([
       namespaceLifecycle(rest, nsInfo),
       limitRanger(rest, registry),
@@ -230,6 +247,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       openapi.close();
       await gc.stop();
       await quotas.waitIdle();
+      await auditor?.close();
       await namespaces.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

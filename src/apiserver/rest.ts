@@ -12,6 +12,7 @@ import {
   badRequest,
   conflict,
   gone,
+  internalError,
   invalid,
   notFound,
   type GroupResource,
@@ -28,6 +29,7 @@ import {
 } from '../api/selectors.ts';
 import { CompactedError, type KeyValue, type Store } from '../storage/index.ts';
 import type { Clock } from '../util/clock.ts';
+import type { EncryptionConfig, ValueTransformer } from './encryption/index.ts';
 
 export type Obj = Record<string, any>;
 
@@ -169,11 +171,33 @@ function jsonEqual(a: unknown, b: unknown): boolean {
 }
 
 export class ResourceStore {
+  private readonly transformers = new Map<ResourceInfo, ValueTransformer | undefined>();
+
   constructor(
     readonly store: Store,
     readonly clock: Clock,
     readonly hooks: ObjectHooks = noHooks,
+    /** Encryption at rest (`--encryption-provider-config`): which resources are stored encrypted, how. */
+    readonly encryption?: EncryptionConfig,
   ) {}
+
+  private transformer(info: ResourceInfo): ValueTransformer | undefined {
+    if (!this.encryption) return undefined;
+    if (!this.transformers.has(info)) this.transformers.set(info, this.encryption.transformerFor(info.group, info.resource));
+    return this.transformers.get(info);
+  }
+
+  /** The stored bytes as plain JSON text, and whether they were written with an older key. */
+  private plaintext(info: ResourceInfo, kv: KeyValue): { text: string; stale: boolean } {
+    const t = this.transformer(info);
+    if (!t) return { text: dec.decode(kv.value), stale: false };
+    try {
+      const { plain, stale } = t.fromStorage(kv.value, kv.key);
+      return { text: dec.decode(plain), stale };
+    } catch (err) {
+      throw internalError(new Error(`unable to transform key "${kv.key}": ${(err as Error).message}`));
+    }
+  }
 
   prefix(info: ResourceInfo, namespace?: string): string {
     const base = `/registry/${info.group ? `${info.group}/` : ''}${info.resource}/`;
@@ -190,12 +214,17 @@ export class ResourceStore {
 
   /** The object as served: stored JSON plus apiVersion of the version asked for and resourceVersion. */
   decode(info: ResourceInfo, kv: KeyValue): Obj {
-    const obj = JSON.parse(dec.decode(kv.value)) as Obj;
+    return this.decodeStale(info, kv).obj;
+  }
+
+  private decodeStale(info: ResourceInfo, kv: KeyValue): { obj: Obj; stale: boolean } {
+    const { text, stale } = this.plaintext(info, kv);
+    const obj = JSON.parse(text) as Obj;
     obj.apiVersion = groupVersion(info);
     obj.kind = info.kind;
     obj.metadata ??= {};
     obj.metadata.resourceVersion = String(kv.modRevision);
-    return obj;
+    return { obj, stale };
   }
 
   /** Stored form: metadata first (so lists can splice resourceVersion in), without resourceVersion. */
@@ -205,8 +234,10 @@ export class ResourceStore {
     return JSON.stringify({ metadata, ...rest });
   }
 
-  private encode(obj: Obj): Uint8Array {
-    return enc.encode(this.serialize(obj));
+  private encode(info: ResourceInfo, key: string, obj: Obj): Uint8Array {
+    const plain = enc.encode(this.serialize(obj));
+    const t = this.transformer(info);
+    return t ? t.toStorage(plain, key) : plain;
   }
 
   async get(info: ResourceInfo, namespace: string | undefined, name: string, resourceVersion?: string): Promise<Obj> {
@@ -262,7 +293,7 @@ export class ResourceStore {
     if (opts.labelSelector || opts.fieldSelector) return undefined;
     let fallback = false;
     const r = await this.listWith(info, namespace, opts, (kv) => {
-      const text = spliceResourceVersion(dec.decode(kv.value), kv.modRevision);
+      const text = spliceResourceVersion(this.plaintext(info, kv).text, kv.modRevision);
       if (text === undefined) fallback = true;
       return text ?? '';
     });
@@ -403,7 +434,7 @@ export class ResourceStore {
       if (existing.kvs.length > 0) throw alreadyExists(this.gr(info), name);
       return obj;
     }
-    const r = await this.store.create(key, this.encode(obj));
+    const r = await this.store.create(key, this.encode(info, key, obj));
     if (!r.succeeded) throw alreadyExists(this.gr(info), name);
     obj.metadata.resourceVersion = String(r.revision);
     return obj;
@@ -429,13 +460,14 @@ export class ResourceStore {
       if (opts.expectedRv && opts.expectedRv !== String(kv.modRevision)) {
         throw conflict(this.gr(info), name, MODIFIED);
       }
-      const current = this.decode(info, kv);
+      const { obj: current, stale } = this.decodeStale(info, kv);
       let next = await mutate(structuredClone(current));
       if (opts.track) next = opts.track(current, next);
       if (opts.validate) await opts.validate(next, current);
       if (opts.dryRun) return next;
-      // Nothing changed: no write, no new resourceVersion, as upstream.
-      if (this.serialize(next) === this.serialize(current)) return current;
+      // Nothing changed: no write, no new resourceVersion, as upstream; unless the stored bytes
+      // are under an older encryption key, which a rewrite rotates (`kubectl replace`).
+      if (!stale && this.serialize(next) === this.serialize(current)) return current;
       // The last finalizer gone from an object being deleted: the update completes the delete.
       if (readyToGo(info, next)) {
         const d = await this.store.delete(key, kv.modRevision);
@@ -444,7 +476,7 @@ export class ResourceStore {
           return next;
         }
       } else {
-        const u = await this.store.update(key, this.encode(next), kv.modRevision);
+        const u = await this.store.update(key, this.encode(info, key, next), kv.modRevision);
         if (u.succeeded) {
           next.metadata.resourceVersion = String(u.revision);
           return next;
@@ -562,7 +594,7 @@ export class ResourceStore {
         if (finalizers.length > 0) next.metadata.finalizers = finalizers;
         if (isNamespace(info)) next.status = { ...(next.status ?? {}), phase: 'Terminating' };
         if (opts.dryRun) return { obj: next, gone: false };
-        const u = await this.store.update(key, this.encode(next), kv.modRevision);
+        const u = await this.store.update(key, this.encode(info, key, next), kv.modRevision);
         if (u.succeeded) {
           next.metadata.resourceVersion = String(u.revision);
           return { obj: next, gone: false };

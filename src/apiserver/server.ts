@@ -25,6 +25,7 @@ import { applyObject, managerFromUserAgent, recordUpdate } from '../api/apply/in
 import { ImpersonationError, impersonate, isPublicPath, type UserInfo } from './authn.ts';
 import { RBAC_GROUP, userOf, type RbacPolicy } from './authz.ts';
 import type { AdmissionAttributes, AdmissionChain, Operation } from './admission/index.ts';
+import type { Auditor, AuditRecord } from './audit/index.ts';
 import { authorize, checkBindingWrite, checkRoleWrite, rulesFor, type Attributes } from '../auth/rbac/authorizer.ts';
 
 const K8S_PROTOBUF = 'application/vnd.kubernetes.protobuf';
@@ -98,7 +99,14 @@ export interface ApiHandlerOptions {
   onNamespaceTerminating?: (name: string) => void;
   /** The admission chain, run on every write (mutating before, validating just before storage). */
   admission?: AdmissionChain;
+  /** The audit log (`--audit-policy-file`, `--audit-log-path`). */
+  auditor?: Auditor;
 }
+
+/** A request's audit record, and what it needs at the end: the body sent and admission's annotations. */
+const auditRecords = new WeakMap<IncomingMessage, AuditRecord>();
+const responseBodies = new WeakMap<ServerResponse, unknown>();
+const auditAnnotations = new WeakMap<IncomingMessage, Record<string, string>>();
 
 export interface ScalePaths {
   specReplicasPath: string;
@@ -203,6 +211,7 @@ function parseText(buf: Buffer, type: string): unknown {
 
 function send(res: ServerResponse, code: number, body: unknown, yaml = false, warnings: string[] = []): void {
   if (res.headersSent) return;
+  responseBodies.set(res, body);
   const text = yaml ? toYaml(body) : JSON.stringify(body);
   const headers: Record<string, string | number | string[]> = {
     'Content-Type': yaml ? 'application/yaml' : 'application/json',
@@ -240,6 +249,11 @@ function dryRun(q: URLSearchParams): boolean {
 
 export function createApiHandler(o: ApiHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    if (o.auditor) {
+      const done = () => auditRecords.get(req)?.complete(res.statusCode, responseBodies.get(res), auditAnnotations.get(req));
+      res.once('finish', done);
+      res.once('close', done);
+    }
     handle(o, req, res).catch((err: unknown) => sendError(res, err));
   };
 }
@@ -253,10 +267,48 @@ async function handle(o: ApiHandlerOptions, req: IncomingMessage, res: ServerRes
   // null: credentials were presented and are not valid, which is 401 even where anonymous
   // requests are welcome.
   const authenticated = o.authenticate ? await o.authenticate(req) : ADMIN;
+  let user = authenticated;
+  const audit = () => {
+    if (!o.auditor) return;
+    const ri = (() => {
+      try {
+        return parseRequest(method, path, url.searchParams);
+      } catch {
+        return undefined;
+      }
+    })();
+    const who = (u: UserInfo) => ({ username: u.username, groups: u.groups, ...(u.uid ? { uid: u.uid } : {}), ...(u.extra ? { extra: u.extra } : {}) });
+    const real = authenticated ?? ANONYMOUS;
+    const record = o.auditor.begin({
+      user: who(real),
+      ...(user && user !== authenticated ? { impersonatedUser: who(user) } : {}),
+      verb: ri?.kind === 'resource' ? ri.verb : method.toLowerCase(),
+      resourceRequest: ri?.kind === 'resource',
+      path,
+      requestURI: req.url ?? '/',
+      ...(ri?.kind === 'resource'
+        ? {
+            apiGroup: ri.group,
+            apiVersion: ri.version,
+            resource: ri.resource,
+            ...(ri.subresource ? { subresource: ri.subresource } : {}),
+            ...(ri.namespace ? { namespace: ri.namespace } : {}),
+            ...(ri.name ? { name: ri.name } : {}),
+          }
+        : {}),
+      sourceIPs: [req.socket.remoteAddress ?? ''].filter(Boolean),
+      ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
+      ...(typeof req.headers['audit-id'] === 'string' ? { auditID: req.headers['audit-id'] } : {}),
+    });
+    if (record) {
+      auditRecords.set(req, record);
+      if (!res.headersSent) res.setHeader('Audit-Id', record.auditID);
+    }
+  };
   if (authenticated === null || (!authenticated && !isPublicPath(path))) {
+    audit();
     throw new StatusError(401, 'Unauthorized', 'Unauthorized');
   }
-  let user = authenticated;
   if (authenticated) {
     try {
       if (o.rbac) await o.rbac.ready();
@@ -277,10 +329,14 @@ async function handle(o: ApiHandlerOptions, req: IncomingMessage, res: ServerRes
             : real.groups.includes('system:masters'),
         ) ?? authenticated;
     } catch (err) {
-      if (err instanceof ImpersonationError) throw new StatusError(err.code, err.reason, err.message);
+      if (err instanceof ImpersonationError) {
+        audit();
+        throw new StatusError(err.code, err.reason, err.message);
+      }
       throw err;
     }
   }
+  audit();
 
   switch (path) {
     case '/healthz':
@@ -426,14 +482,18 @@ async function handleResource(
       const raw = await readBody(req);
       if (raw.length === 0) return { type, value: undefined };
       try {
-        return { type, value: decodeK8sProtobuf(raw) };
+        const value = decodeK8sProtobuf(raw);
+        auditRecords.get(req)?.setRequestObject(value);
+        return { type, value };
       } catch (err) {
         throw badRequest((err as Error).message);
       }
     }
     const allowed = ri.verb === 'patch' ? PATCH_TYPES : new Set(['application/json', 'application/yaml']);
     if (!allowed.has(type)) throw unsupportedMediaType(type);
-    return { type, value: parseBody(await readBody(req), type) };
+    const value = parseBody(await readBody(req), type);
+    auditRecords.get(req)?.setRequestObject(value);
+    return { type, value };
   };
 
   const sub = ri.subresource;
@@ -448,6 +508,7 @@ async function handleResource(
       ...(sub ? { subresource: sub } : {}),
     }) as Obj;
   const annotations: Record<string, string> = {};
+  auditAnnotations.set(req, annotations);
   const chain = o.admission;
   const attrs = (operation: Operation, object: Obj | undefined, oldObject: Obj | undefined, name: string | undefined, namespace: string | undefined, subresource = sub): AdmissionAttributes => ({
     info,
@@ -503,6 +564,7 @@ async function handleResource(
           if (raw.continue) meta.continue = raw.continue;
           if (raw.remainingItemCount !== undefined) meta.remainingItemCount = raw.remainingItemCount;
           const text = `{"kind":${JSON.stringify(info.listKind)},"apiVersion":${JSON.stringify(groupVersion(info))},"metadata":${JSON.stringify(meta)},"items":[${raw.items.join(',')}]}`;
+          responseBodies.set(res, text);
           res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(text) });
           res.end(text);
           return;
@@ -1010,6 +1072,7 @@ async function streamWatch(
     const early = await Promise.race([firstEvent, new Promise<'idle'>((resolve) => setTimeout(() => resolve('idle'), 0))]);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
+    auditRecords.get(req)?.responseStarted(200);
     let next = early === 'idle' ? await firstEvent : early;
     while (!next.done) {
       res.write(JSON.stringify(render(next.value)) + '\n');

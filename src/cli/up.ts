@@ -3,7 +3,7 @@
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { generatePki, kubeconfig, loadOrCreatePki, startApiServer } from '../apiserver/index.ts';
+import { generatePki, kubeconfig, loadOrCreatePki, startApiServer, type ApiServerOptions } from '../apiserver/index.ts';
 import { openStore } from '../storage/index.ts';
 
 export interface UpOptions {
@@ -11,6 +11,8 @@ export interface UpOptions {
   memory: boolean;
   host: string;
   port: number;
+  /** API server settings from the command line (token file, encryption, audit). */
+  server?: Partial<Pick<ApiServerOptions, 'tokenAuthFile' | 'encryptionProviderConfig' | 'auditPolicyFile' | 'auditLogPath'>>;
   /** Where progress lines go (stdout by default). */
   log?: (line: string) => void;
 }
@@ -48,7 +50,7 @@ export async function up(options: UpOptions): Promise<void> {
   const store = await openStore(options.memory ? {} : { dir: join(dataDir, 'store') });
   try {
     const pki = options.memory ? await generatePki() : await loadOrCreatePki(join(dataDir, 'pki'));
-    const api = await startApiServer({ store, pki, host: options.host, port: options.port });
+    const api = await startApiServer({ store, pki, host: options.host, port: options.port, ...options.server });
     const configPath = options.memory ? join(tmpdir(), `kubelite-${process.pid}.kubeconfig`) : join(dataDir, 'kubeconfig');
     try {
       await writeFile(configPath, kubeconfig(pki, api.url), { mode: 0o600 });
