@@ -4,7 +4,8 @@
 
 import { StatusError } from '../api/errors.ts';
 import type { ResourceInfo, ResourceRegistry } from '../api/registry.ts';
-import { authorize, forbiddenMessage, type Attributes, type PolicySource } from '../auth/rbac/authorizer.ts';
+import { authorize, forbiddenMessage, type Attributes, type Decision, type PolicySource } from '../auth/rbac/authorizer.ts';
+import { authorizeNode, union, type NodeGraph } from '../auth/node/index.ts';
 import { bootstrapPolicy } from '../auth/rbac/policy.ts';
 import type { UserInfo } from './authn.ts';
 import type { Obj, ResourceStore } from './rest.ts';
@@ -16,6 +17,8 @@ export class RbacPolicy implements PolicySource {
     | { clusterRoles: Obj[]; clusterRoleBindings: Obj[]; roles: Map<string, Obj[]>; roleBindings: Map<string, Obj[]> }
     | undefined;
   private loading: Promise<void> | undefined;
+  /** The Node authorizer, asked first (`--authorization-mode=Node,RBAC`). */
+  private node: { graph: NodeGraph; rules: object[] } | undefined;
 
   constructor(
     private readonly rest: ResourceStore,
@@ -41,6 +44,20 @@ export class RbacPolicy implements PolicySource {
     await put('roles', p.roles);
     await put('rolebindings', p.roleBindings);
     this.invalidate();
+  }
+
+  withNodeAuthorizer(graph: NodeGraph): this {
+    const role = bootstrapPolicy().clusterRoles.find((r) => (r as Obj).metadata?.name === 'system:node') as Obj;
+    this.node = { graph, rules: role.rules };
+    return this;
+  }
+
+  /** Node authorizer, then RBAC: allowed, or why not. */
+  async decide(attrs: Attributes): Promise<Decision> {
+    await this.ready();
+    if (!this.node) return authorize(attrs, this);
+    const first = await authorizeNode(attrs, this.node.rules as never, this.node.graph);
+    return union(first, () => authorize(attrs, this));
   }
 
   invalidate(): void {
@@ -84,8 +101,7 @@ export class RbacPolicy implements PolicySource {
 
   /** Throws upstream's 403 unless RBAC allows the request. */
   async check(attrs: Attributes, gr: { group: string; resource: string }): Promise<void> {
-    await this.ready();
-    const d = authorize(attrs, this);
+    const d = await this.decide(attrs);
     if (!d.allowed) {
       const message = forbiddenMessage(attrs, gr, d.reason);
       const details = attrs.resourceRequest

@@ -23,6 +23,7 @@ import { defaultStorageClass } from './admission/default-storage-class.ts';
 import { serviceAccount } from './admission/service-account.ts';
 import { podSecurity } from './admission/pod-security.ts';
 import { limitRanger } from './admission/limit-ranger.ts';
+import { nodeRestriction } from './admission/node-restriction.ts';
 import { ResourceQuotas } from './admission/resource-quota.ts';
 import { WebhookConfigurations, mutatingWebhooks, validatingWebhooks } from './admission/webhook-plugins.ts';
 import { ServiceAccountDefaults } from './serviceaccounts.ts';
@@ -99,7 +100,13 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const gc = new GarbageCollector(rest, registry);
   const services = new ServiceAllocator(rest);
   const tokens = new TokenIssuer(o.pki.serviceAccountKey);
-  const rbac = new RbacPolicy(rest, registry);
+  const podsInfo = registry.get('', 'v1', 'pods')!;
+  const claimsInfo = registry.get('', 'v1', 'persistentvolumeclaims')!;
+  const rbac = new RbacPolicy(rest, registry).withNodeAuthorizer({
+    // A scan per question: the graph upstream keeps in memory would come with informers.
+    podsOnNode: async (node) => (await rest.list(podsInfo, undefined, { fieldSelector: `spec.nodeName=${node}` })).items,
+    claimVolume: async (ns, claim) => (await rest.get(claimsInfo, ns, claim).catch(() => undefined))?.spec?.volumeName,
+  });
   await rbac.bootstrap();
   await ensureSystemPriorityClasses(rest, registry);
   const saInfo = registry.get('', 'v1', 'serviceaccounts')!;
@@ -207,6 +214,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       serviceAccount(rest, registry),
       defaultStorageClass(rest, registry),
       priority(rest, registry),
+      nodeRestriction(),
       podSecurity(rest, registry),
       mutatingWebhooks(webhooks),
       validatingWebhooks(webhooks),

@@ -624,7 +624,7 @@ async function handleResource(
       const b = await body();
       const obj = expectObject(b.value);
       // Reviews (`kubectl auth whoami`, `kubectl auth can-i`) are answered, never stored.
-      const review = answerReview(info, obj, user, o.rbac);
+      const review = await answerReview(info, obj, user, o.rbac);
       if (review) return respondObject(201, review);
       const objNs = ns ?? (info.namespaced ? obj.metadata?.namespace : undefined);
       checkKind(info, obj);
@@ -834,7 +834,7 @@ async function serverSideApply(
  * configured yet (issue 5), so, as with upstream's AlwaysAllow authorizer, every
  * authenticated user may do everything, and access reviews say so.
  */
-function answerReview(info: ResourceInfo, obj: Obj, user: UserInfo, rbac: RbacPolicy | undefined): Obj | undefined {
+async function answerReview(info: ResourceInfo, obj: Obj, user: UserInfo, rbac: RbacPolicy | undefined): Promise<Obj | undefined> {
   const base = { kind: info.kind, apiVersion: groupVersion(info), metadata: { ...(obj.metadata ?? {}), creationTimestamp: null } };
   const userInfo = { username: user.username, groups: user.groups, ...(user.uid ? { uid: user.uid } : {}), ...(user.extra ? { extra: user.extra } : {}) };
   if (info.group === 'authentication.k8s.io') {
@@ -865,7 +865,7 @@ function answerReview(info: ResourceInfo, obj: Obj, user: UserInfo, rbac: RbacPo
             ...(ra.name ? { name: ra.name } : {}),
           }
         : { user: who, verb: nra?.verb ?? '', resourceRequest: false, path: nra?.path ?? '' };
-      const d = authorize(attrs, rbac);
+      const d = await rbac.decide(attrs);
       return { ...base, spec, status: { allowed: d.allowed, ...(d.reason ? { reason: d.reason } : {}) } };
     }
     if (info.kind === 'SelfSubjectRulesReview') {
