@@ -13,6 +13,7 @@ import {
 } from '../api/structural/index.ts';
 import { errorBody, formatErrors, type FieldError } from '../api/validation/errors.ts';
 import { validate } from '../api/validation/index.ts';
+import { csrFieldErrors } from '../auth/csr/index.ts';
 import type { CrdManager, CrdVersion } from './crds.ts';
 import type { FieldProblem, ObjectHooks, Obj } from './rest.ts';
 
@@ -24,6 +25,7 @@ function problems(errs: FieldError[]): FieldProblem[] {
   return errs.map((e) => ({ type: e.type, field: e.field, message: errorBody(e), error: e }));
 }
 
+const isCsr = (obj: Obj) => obj.kind === 'CertificateSigningRequest' && String(obj.apiVersion).startsWith('certificates.k8s.io/');
 const isCrd = (obj: Obj) => obj.kind === 'CustomResourceDefinition' && String(obj.apiVersion).startsWith('apiextensions.k8s.io/');
 
 export interface CustomResourceLookup {
@@ -69,6 +71,7 @@ export function objectHooks(lookup?: CustomResourceLookup): ObjectHooks {
     },
     validate(obj, old) {
       if (isCrd(obj)) return problems(validateCrd(obj, old));
+      if (isCsr(obj)) return problems(csrFieldErrors(obj, old, ''));
       const v = lookup?.versionFor(obj);
       if (v) {
         return problems(

@@ -27,6 +27,8 @@ import { nodeRestriction } from './admission/node-restriction.ts';
 import { ResourceQuotas } from './admission/resource-quota.ts';
 import { WebhookConfigurations, mutatingWebhooks, validatingWebhooks } from './admission/webhook-plugins.ts';
 import { ServiceAccountDefaults } from './serviceaccounts.ts';
+import { CsrApi } from './csr.ts';
+import { userOf } from './authz.ts';
 import { readFile } from 'node:fs/promises';
 import { loadEncryptionConfig } from './encryption/index.ts';
 import { Auditor, fileSink, loadAuditPolicy } from './audit/index.ts';
@@ -116,6 +118,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   await saDefaults.resume();
   const webhooks = new WebhookConfigurations(rest, registry, () => clock.now());
   const quotas = new ResourceQuotas(rest, registry, () => clock.now());
+  const csrs = new CsrApi(rest, registry, o.pki.ca, () => clock.now());
+  await csrs.resume();
   const openapi = new OpenAPIService(registry);
   const crds = new CrdManager(rest, registry, openapi, () => clock.now());
   lookup = crdLookup(registry, crds);
@@ -194,8 +198,32 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
         gc.ownerDeleted(info, undefined, m.uid, m.namespace);
       }
     },
-    beforeCreate: async (info, obj) => {
+    beforeCreate: async (info, obj, user) => {
       if (info.group === '' && info.kind === 'Service') await services.allocate(info, obj);
+      if (csrs.is(info)) {
+        csrs.prepareCreate(obj, user);
+        await csrs.checkSubject(obj);
+      }
+    },
+    updateSubresource: (info, name, sub, body, user, opts) => {
+      if (!csrs.is(info) || (sub !== 'approval' && sub !== 'status')) return undefined;
+      return (async () => {
+        // CertificateApproval: approving takes the `approve` verb on the request's signer.
+        if (sub === 'approval') {
+          const signer = String((await rest.get(info, undefined, name)).spec?.signerName ?? '');
+          const [domain] = signer.split('/');
+          const may = async (n: string) =>
+            (await rbac.decide({ user: userOf(user), verb: 'approve', resourceRequest: true, apiGroup: 'certificates.k8s.io', resource: 'signers', name: n })).allowed;
+          if (!(await may(signer)) && !(await may(`${domain}/*`))) {
+            throw new StatusError(403, 'Forbidden', `certificatesigningrequests.certificates.k8s.io "${name}" is forbidden: user not permitted to approve requests with signerName "${signer}"`, {
+              name,
+              group: 'certificates.k8s.io',
+              kind: 'certificatesigningrequests',
+            });
+          }
+        }
+        return csrs.updateSubresource(name, sub, body, opts);
+      })();
     },
     onDelete: (info, obj, gone) => {
       if (info.group === RBAC_GROUP) rbac.invalidate();

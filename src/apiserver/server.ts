@@ -82,7 +82,19 @@ export interface ApiHandlerOptions {
   /** Where a custom resource keeps its replicas and selector, for its scale subresource. */
   scalePaths?: (info: ResourceInfo) => ScalePaths | undefined;
   /** Called before a create is stored: the Service registry allocates IPs and ports here. */
-  beforeCreate?: (info: ResourceInfo, obj: Obj) => Promise<void>;
+  beforeCreate?: (info: ResourceInfo, obj: Obj, user: UserInfo) => Promise<void>;
+  /**
+   * PUT of a subresource with its own rules (a CSR's /approval and /status); undefined when
+   * the resource has none and the generic handling applies.
+   */
+  updateSubresource?: (
+    info: ResourceInfo,
+    name: string,
+    sub: string,
+    body: Obj,
+    user: UserInfo,
+    opts: { dryRun: boolean; track: (old: Obj | undefined, next: Obj) => Obj },
+  ) => Promise<Obj> | undefined;
   /**
    * Who the request is from; undefined means anonymous, which is refused (401) outside health
    * and discovery. Without an authenticator (tests that call the handler directly) every
@@ -631,7 +643,7 @@ async function handleResource(
       unknownFields(obj);
       await checkRbacWrite(o, info, obj, user, ns);
       await chain?.admit(attrs('CREATE', obj, undefined, obj.metadata?.name, objNs));
-      await o.beforeCreate?.(info, obj);
+      await o.beforeCreate?.(info, obj, user);
       const created = await rs.create(info, ns, obj, { dryRun: dryRun(q), track, validate: validator('CREATE') });
       if (!dryRun(q)) await o.afterWrite?.(info, created, created.metadata.name);
       return respondObject(201, created);
@@ -639,6 +651,8 @@ async function handleResource(
     case 'update': {
       const b = await body();
       const obj = expectObject(b.value);
+      const special = sub ? o.updateSubresource?.(info, ri.name!, sub, obj, user, { dryRun: dryRun(q), track }) : undefined;
+      if (special) return respondObject(200, await special);
       if (sub === 'status') {
         return respondObject(200, await rs.updateStatus(info, ns, ri.name!, obj, { dryRun: dryRun(q), track, admit: admitUpdate, validate: validator('UPDATE') }));
       }
@@ -823,7 +837,7 @@ async function serverSideApply(
   const toCreate = applyObject(undefined, { ...config, metadata: { ...(config.metadata ?? {}), name } }, opts) as Obj;
   refuseRbacEscalation(o, info, toCreate, user, ns);
   await o.admission?.admit(adm.attrs('CREATE', toCreate, undefined, name, objNs));
-  await o.beforeCreate?.(info, toCreate);
+  await o.beforeCreate?.(info, toCreate, user);
   const created = await rs.create(info, ns, toCreate, { dryRun: dry, validate: adm.validator('CREATE') });
   if (!dry) await o.afterWrite?.(info, created, name);
   return [201, created];
