@@ -64,7 +64,7 @@ export function impersonate(
   const uid = typeof h['impersonate-uid'] === 'string' ? h['impersonate-uid'] : undefined;
   const extra: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(h)) {
-    if (k.startsWith('impersonate-extra-')) extra[decodeURIComponent(k.slice('impersonate-extra-'.length))] = list(v);
+    if (k.startsWith('impersonate-extra-')) extra[unescapeExtraKey(k.slice('impersonate-extra-'.length))] = list(v);
   }
   if (user === undefined) {
     if (groups.length > 0 || uid !== undefined || Object.keys(extra).length > 0) {
@@ -92,6 +92,15 @@ export function impersonate(
   if (sa) allGroups.push('system:serviceaccounts', `system:serviceaccounts:${sa[1]}`);
   if (user !== 'system:anonymous' && !allGroups.includes('system:authenticated')) allGroups.push('system:authenticated');
   return { username: user, groups: allGroups, ...(uid ? { uid } : {}), ...(Object.keys(extra).length ? { extra } : {}) };
+}
+
+/** Extra keys are percent-encoded; a malformed one is kept as sent, as upstream keeps it. */
+function unescapeExtraKey(key: string): string {
+  try {
+    return decodeURIComponent(key);
+  } catch {
+    return key;
+  }
 }
 
 export class ImpersonationError extends Error {

@@ -36,7 +36,7 @@ import { ISSUER, TokenIssuer, serviceAccountUser } from './tokens.ts';
 import { ServiceAllocator, ensureKubernetesService } from './services.ts';
 import type { Pki } from './pki.ts';
 
-export { loadOrCreatePki, generatePki, type Pki } from './pki.ts';
+export { loadOrCreatePki, generatePki, issueClientCertificate, type Pki } from './pki.ts';
 export { kubeconfig } from './kubeconfig.ts';
 
 export interface ApiServerOptions {

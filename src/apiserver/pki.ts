@@ -111,6 +111,32 @@ export async function generatePki(): Promise<Pki> {
   return { ca: await pair(ca), server: await pair(server), admin: await pair(admin), serviceAccountKey: generateSigningKey() };
 }
 
+/**
+ * A client certificate signed by `ca` for a subject in RFC 4514 form (`CN=jane, O=devs`),
+ * valid over the given window (default: a year from a minute ago).
+ */
+export async function issueClientCertificate(ca: KeyPair, subject: string, validity: { notBefore?: Date; notAfter?: Date } = {}): Promise<KeyPair> {
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const caCert = new x509.X509Certificate(ca.cert);
+  const now = Date.now();
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject,
+    issuer: caCert.subject,
+    notBefore: validity.notBefore ?? new Date(now - 60_000),
+    notAfter: validity.notAfter ?? new Date(now + YEAR),
+    signingAlgorithm: ALG,
+    publicKey: keys.publicKey,
+    signingKey: await importKey(ca.key),
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+    ],
+  });
+  return { cert: cert.toString('pem'), key: await exportKey(keys.privateKey) };
+}
+
 const FILES = { ca: 'ca', server: 'apiserver', admin: 'admin' } as const;
 
 /** Loads the PKI from `dir`, making it (and the directory) on first use. */
