@@ -16,16 +16,10 @@ import { CrdManager } from './crds.ts';
 import { GarbageCollector } from './gc.ts';
 import { bearerToken, bootstrapTokenUser, isBootstrapToken, parseTokenFile, x509Authenticator, type UserInfo } from './authn.ts';
 import { RBAC_GROUP, RbacPolicy } from './authz.ts';
-import { AdmissionChain } from './admission/index.ts';
-import { namespaceLifecycle } from './admission/namespace-lifecycle.ts';
-import { ensureSystemPriorityClasses, priority } from './admission/priority.ts';
-import { defaultStorageClass } from './admission/default-storage-class.ts';
-import { serviceAccount } from './admission/service-account.ts';
-import { podSecurity } from './admission/pod-security.ts';
-import { limitRanger } from './admission/limit-ranger.ts';
-import { nodeRestriction } from './admission/node-restriction.ts';
+import { ensureSystemPriorityClasses } from './admission/priority.ts';
+import { defaultAdmissionChain } from './admission/chain.ts';
 import { ResourceQuotas } from './admission/resource-quota.ts';
-import { WebhookConfigurations, mutatingWebhooks, validatingWebhooks } from './admission/webhook-plugins.ts';
+import { WebhookConfigurations } from './admission/webhook-plugins.ts';
 import { ServiceAccountDefaults } from './serviceaccounts.ts';
 import { CsrApi } from './csr.ts';
 import { userOf } from './authz.ts';
@@ -236,18 +230,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     pruneCustom: (obj) => (lookup ? pruneCustomResource(lookup, obj) : []),
     ...(o.bookmarkEveryMs ? { bookmarkEveryMs: o.bookmarkEveryMs } : {}),
     ...(auditor ? { auditor } : {}),
-    admission: new AdmissionChain([
-      namespaceLifecycle(rest, nsInfo),
-      limitRanger(rest, registry),
-      serviceAccount(rest, registry),
-      defaultStorageClass(rest, registry),
-      priority(rest, registry),
-      nodeRestriction(),
-      podSecurity(rest, registry),
-      mutatingWebhooks(webhooks),
-      validatingWebhooks(webhooks),
-      quotas.plugin(),
-    ]),
+    admission: defaultAdmissionChain(rest, registry, webhooks, quotas),
   });
   const server = https.createServer(
     {
