@@ -93,7 +93,8 @@ data:
     assert.equal(await c.k('get', 'cm', '-n', 'shop', '-l', 'tier in (web,db),env!=prod', '-o', 'name'), 'configmap/other\n');
     assert.equal(await c.k('get', 'cm', '-n', 'shop', '--field-selector', 'metadata.name=other', '-o', 'name'), 'configmap/other\n');
     const all = await c.k('get', 'cm', '-A', '--sort-by', '.metadata.name');
-    assert.match(all, /^NAMESPACE\s+NAME\s+(DATA\s+)?AGE\nshop\s+other\s+/);
+    // Sorted by name: every namespace's kube-root-ca.crt, then the test's two.
+    assert.match(all, /^NAMESPACE\s+NAME\s+DATA\s+AGE\n(\S+\s+kube-root-ca\.crt\s+1\s+\S+\n){5}shop\s+other\s+1\s+\S+\nshop\s+settings\s+1\s+\S+\n$/);
   });
 
   it('labels, annotates and deletes', async () => {
