@@ -14,19 +14,10 @@ import { patcher } from '../src/apiserver/patch.ts';
 import { answerClientErrors, createApiHandler } from '../src/apiserver/server.ts';
 import { openStore, type EmbeddedStore } from '../src/storage/index.ts';
 import { realClock } from '../src/util/clock.ts';
+import { seededRandom } from '../src/util/random.ts';
 
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 20_000);
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 let server: http.Server;
 let store: EmbeddedStore;
@@ -212,7 +203,7 @@ function checkResponse(req: { method: string; path: string }, res: { status: num
 }
 
 test(`${REQUESTS} random and mutated requests never crash the server or answer malformed (seed ${SEED})`, async () => {
-  const rand = prng(SEED);
+  const rand = seededRandom(SEED);
   const reqs = Array.from({ length: REQUESTS }, () => randomRequest(rand));
   let i = 0;
   await Promise.all(

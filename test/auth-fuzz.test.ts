@@ -8,19 +8,10 @@ import https from 'node:https';
 import { after, before, test } from 'node:test';
 import { generatePki, issueClientCertificate, startApiServer, type ApiServer, type Pki } from '../src/apiserver/index.ts';
 import { openStore, type EmbeddedStore } from '../src/storage/index.ts';
+import { seededRandom } from '../src/util/random.ts';
 
 const REQUESTS = Number(process.env.AUTH_FUZZ_REQUESTS ?? 2000);
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 let store: EmbeddedStore;
 let api: ApiServer;
@@ -136,7 +127,7 @@ function send(id: (typeof identities)[number], method: string, path: string, h: 
 }
 
 test(`malformed credentials never crash the server (${REQUESTS} requests, seed ${SEED})`, { timeout: 600_000 }, async () => {
-  const rand = prng(SEED);
+  const rand = seededRandom(SEED);
   const sa = api.registry.get('', 'v1', 'serviceaccounts')!;
   await api.rest.create(sa, 'default', { metadata: { name: 'fuzzer' } }).catch(() => undefined);
   const real = (await send(identities[1]!, 'POST', '/api/v1/namespaces/default/serviceaccounts/fuzzer/token', {}, '{"spec":{}}')).body;

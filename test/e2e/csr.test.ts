@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeCsr } from '../../src/auth/csr/index.ts';
-import { kubectlPath, missingClient, run, startCluster, type TestCluster } from './harness.ts';
+import { kubectlPath, missingClient, run, startCluster, waitFor, type TestCluster } from './harness.ts';
 
 const csrYaml = (name: string, request: string, signer: string, usages: string[]) => `apiVersion: certificates.k8s.io/v1
 kind: CertificateSigningRequest
@@ -17,16 +17,6 @@ spec:
   expirationSeconds: 86400
   usages: [${usages.join(', ')}]
 `;
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('CertificateSigningRequest', { skip: missingClient('v35') }, () => {
   let c: TestCluster;
@@ -43,7 +33,7 @@ describe('CertificateSigningRequest', { skip: missingClient('v35') }, () => {
     assert.equal(created.code, 0, created.stderr);
     assert.match(await c.k('get', 'csr', 'jane'), /jane\s+\S+\s+kubernetes\.io\/kube-apiserver-client\s+kubernetes-admin\s+24h\s+Pending/);
     assert.equal(await c.k('certificate', 'approve', 'jane'), 'certificatesigningrequest.certificates.k8s.io/jane approved\n');
-    const cert = await eventually('the certificate', async () => (await c.k('get', 'csr', 'jane', '-o', 'jsonpath={.status.certificate}')) || undefined);
+    const cert = await waitFor('the certificate', async () => (await c.k('get', 'csr', 'jane', '-o', 'jsonpath={.status.certificate}')) || undefined);
     assert.match(await c.k('get', 'csr', 'jane'), /Approved,Issued/);
     const pem = Buffer.from(cert, 'base64').toString();
     assert.match(pem, /^-----BEGIN CERTIFICATE-----/);
@@ -71,7 +61,7 @@ describe('CertificateSigningRequest', { skip: missingClient('v35') }, () => {
     const { request } = await makeCsr('not-a-node');
     await c.kubectl(['apply', '-f', '-'], { stdin: csrYaml('odd', request, 'kubernetes.io/kube-apiserver-client-kubelet', ['digital signature', 'client auth']) });
     await c.k('certificate', 'approve', 'odd');
-    const reason = await eventually('the Failed condition', async () => (await c.k('get', 'csr', 'odd', '-o', 'jsonpath={.status.conditions[?(@.type=="Failed")].reason}')) || undefined);
+    const reason = await waitFor('the Failed condition', async () => (await c.k('get', 'csr', 'odd', '-o', 'jsonpath={.status.conditions[?(@.type=="Failed")].reason}')) || undefined);
     assert.equal(reason, 'SignerValidationFailure');
     assert.equal(await c.k('get', 'csr', 'odd', '-o', 'jsonpath={.status.certificate}'), '');
   });

@@ -91,3 +91,14 @@ export function writeTemp(cluster: TestCluster, name: string, text: string): str
   writeFileSync(p, text);
   return p;
 }
+
+/** Polls `fn` until it returns something other than undefined, or fails after `ms`. */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

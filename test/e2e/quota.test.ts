@@ -2,15 +2,7 @@
 // upstream's messages, usage charged on create and given back on delete.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { missingClient, startCluster, type TestCluster } from './harness.ts';
-
-async function eventually(what: string, fn: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { missingClient, startCluster, waitFor, type TestCluster } from './harness.ts';
 
 describe('LimitRanger', { skip: missingClient('v35') }, () => {
   let c: TestCluster;
@@ -59,7 +51,7 @@ describe('ResourceQuota', { skip: missingClient('v35') }, () => {
     c = await startCluster();
     await c.k('create', 'namespace', 'team');
     await c.k('create', 'quota', 'q', '-n', 'team', '--hard=pods=2,configmaps=3,requests.cpu=1');
-    await eventually('the quota to be counted', async () => (await c.k('get', 'quota', 'q', '-n', 'team', '-o', 'jsonpath={.status.used.pods}')) === '0');
+    await waitFor('the quota to be counted', async () => ((await c.k('get', 'quota', 'q', '-n', 'team', '-o', 'jsonpath={.status.used.pods}')) === '0') || undefined);
   });
   after(async () => {
     await c?.stop();
@@ -85,7 +77,7 @@ describe('ResourceQuota', { skip: missingClient('v35') }, () => {
     assert.equal(third.code, 1);
     assert.equal(third.stderr, 'Error from server (Forbidden): pods "p3" is forbidden: exceeded quota: q, requested: pods=1, used: pods=2, limited: pods=2\n');
     await c.k('delete', 'pod', 'p1', '-n', 'team', '--grace-period=0', '--force');
-    await eventually('usage to go down', async () => (await c.k('get', 'quota', 'q', '-n', 'team', '-o', 'jsonpath={.status.used.pods}')) === '1');
+    await waitFor('usage to go down', async () => ((await c.k('get', 'quota', 'q', '-n', 'team', '-o', 'jsonpath={.status.used.pods}')) === '1') || undefined);
     assert.equal((await pod('p3')).code, 0);
     assert.match(await c.k('describe', 'quota', 'q', '-n', 'team'), /pods\s+2\s+2/);
   });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { kubectlPath, missingClient, run, startCluster, type TestCluster } from './harness.ts';
+import { kubectlPath, missingClient, run, startCluster, waitFor, type TestCluster } from './harness.ts';
 
 /** kubectl as the bearer of `token` (a kubeconfig with no client certificate). */
 async function asToken(c: TestCluster, token: string, args: string[]) {
@@ -23,16 +23,6 @@ async function whoami(c: TestCluster, token: string): Promise<{ username: string
   const r = await asToken(c, token, ['auth', 'whoami', '-o', 'json']);
   if (r.code !== 0) return r.stderr.trim();
   return JSON.parse(r.stdout).status.userInfo;
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const UNAUTHORIZED = 'error: You must be logged in to the server (Unauthorized)';

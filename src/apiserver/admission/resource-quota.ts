@@ -5,7 +5,7 @@
 // kube-controller-manager's resource quota controller until the controller manager exists.
 import { StatusError } from '../../api/errors.ts';
 import type { ResourceInfo, ResourceRegistry } from '../../api/registry.ts';
-import { addUsage, quotaDelta, quotaRefusal, totalUsage } from '../quota/index.ts';
+import { addUsage, quotaCheck, totalUsage } from '../quota/index.ts';
 import { matchingResources } from '../quota/evaluators.ts';
 import type { Obj, ResourceStore } from '../rest.ts';
 import { qualifiedName, type AdmissionAttributes, type AdmissionPlugin } from './index.ts';
@@ -38,16 +38,15 @@ export class ResourceQuotas {
       for (const quota of quotas) {
         const used: Record<string, string> = quota.status?.used ?? {};
         const args = [quota, used, a.info.group, a.info.resource, a.object, a.oldObject, a.subresource ?? '', this.now()] as const;
-        const refusal = quotaRefusal(...args);
-        if (refusal) {
-          throw new StatusError(403, 'Forbidden', `${qualifiedName(a.info, a.object.metadata?.name ?? a.name)} is forbidden: ${refusal}`, {
+        const r = quotaCheck(...args);
+        if ('error' in r) {
+          throw new StatusError(403, 'Forbidden', `${qualifiedName(a.info, a.object.metadata?.name ?? a.name)} is forbidden: ${r.error}`, {
             name: a.object.metadata?.name ?? a.name,
             ...(a.info.group ? { group: a.info.group } : {}),
             kind: a.info.resource,
           });
         }
-        const delta = quotaDelta(...args);
-        if (delta && Object.keys(delta).length > 0) charges.push({ quota, used: addUsage(used, delta) });
+        if (Object.keys(r.delta).length > 0) charges.push({ quota, used: addUsage(used, r.delta) });
       }
       if (a.dryRun || charges.length === 0) return;
       try {

@@ -109,14 +109,15 @@ function check(quota: Obj, used: Record<string, string>, group: string, resource
 }
 
 /**
- * The admission check of one write against one quota: the refusal message, or undefined when
- * admitted. `old` is the stored object on UPDATE (undefined on CREATE). Pass `subresource`
- * 'resize' for a pod resize. Messages as upstream:
+ * The ResourceQuota admission decision for one write against one quota: the refusal, worded
+ * as upstream (in this order of checks), or what the write adds to the quota's status.used
+ * (the usage delta restricted to the quota's hard resources, growth only on updates; empty when
+ * the quota is not charged):
  *   failed quota: NAME: must specify limits.cpu for: a,b; memory for: a
  *   status unknown for quota: NAME, resources: pods
  *   exceeded quota: NAME, requested: pods=1, used: pods=2, limited: pods=2
  */
-export function quotaRefusal(
+export function quotaCheck(
   quota: Obj,
   used: Record<string, string>,
   group: string,
@@ -125,28 +126,9 @@ export function quotaRefusal(
   old: Obj | undefined,
   subresource = '',
   now = Date.now(),
-): string | undefined {
+): { error: string } | { delta: Record<string, string> } {
   const r = check(quota, used, group, resource, obj, old, subresource, now);
-  return 'error' in r ? r.error : undefined;
-}
-
-/**
- * What an admitted write adds to this quota's status.used (the usage delta restricted to the
- * quota's hard resources, growth only on updates); empty when the quota is not charged.
- * Undefined when the write is refused.
- */
-export function quotaDelta(
-  quota: Obj,
-  used: Record<string, string>,
-  group: string,
-  resource: string,
-  obj: Obj,
-  old: Obj | undefined,
-  subresource = '',
-  now = Date.now(),
-): Record<string, string> | undefined {
-  const r = check(quota, used, group, resource, obj, old, subresource, now);
-  return 'error' in r ? undefined : toRecord(r.delta);
+  return 'error' in r ? r : { delta: toRecord(r.delta) };
 }
 
 /** used + delta (quota.Add), for the admission to record in status.used before the write. */

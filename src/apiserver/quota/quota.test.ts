@@ -7,12 +7,19 @@ import {
   aggregateErrors,
   limitRangeClaim,
   limitRangePod,
-  quotaDelta,
   quotaMatches,
-  quotaRefusal,
-  totalUsage,
+  quotaCheck, totalUsage,
   usageOf,
 } from './index.ts';
+
+const refusalOf = (...a: Parameters<typeof quotaCheck>) => {
+  const r = quotaCheck(...a);
+  return 'error' in r ? r.error : undefined;
+};
+const deltaOf = (...a: Parameters<typeof quotaCheck>) => {
+  const r = quotaCheck(...a);
+  return 'error' in r ? undefined : r.delta;
+};
 
 const NOW = Date.parse('2025-01-01T00:00:00Z');
 
@@ -747,7 +754,7 @@ describe('quotaRefusal', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      assert.equal(quotaRefusal(c.quota, c.used, c.group ?? '', c.resource ?? 'pods', c.obj, c.old, '', NOW), c.want);
+      assert.equal(refusalOf(c.quota, c.used, c.group ?? '', c.resource ?? 'pods', c.obj, c.old, '', NOW), c.want);
     });
   }
 
@@ -755,9 +762,9 @@ describe('quotaRefusal', () => {
     const q = quota({ 'requests.cpu': '1' });
     const before = pod([container('a', { cpu: '500m' })]);
     const after = pod([container('a', { cpu: '1500m' })]);
-    assert.equal(quotaRefusal(q, { 'requests.cpu': '500m' }, '', 'pods', after, before), undefined);
+    assert.equal(refusalOf(q, { 'requests.cpu': '500m' }, '', 'pods', after, before), undefined);
     assert.equal(
-      quotaRefusal(q, { 'requests.cpu': '500m' }, '', 'pods', after, before, 'resize', NOW),
+      refusalOf(q, { 'requests.cpu': '500m' }, '', 'pods', after, before, 'resize', NOW),
       'exceeded quota: q, requested: requests.cpu=1, used: requests.cpu=500m, limited: requests.cpu=1',
     );
   });
@@ -767,15 +774,15 @@ describe('quotaDelta and addUsage', () => {
   it('the delta is restricted to the hard resources', () => {
     const q = quota({ pods: '10', 'requests.memory': '4Gi' });
     const p = pod([container('a', { cpu: '100m', memory: '512Mi' })]);
-    assert.deepEqual(quotaDelta(q, { pods: '0', 'requests.memory': '0' }, '', 'pods', p, undefined, '', NOW), {
+    assert.deepEqual(deltaOf(q, { pods: '0', 'requests.memory': '0' }, '', 'pods', p, undefined, '', NOW), {
       pods: '1',
       'requests.memory': '512Mi',
     });
   });
   it('is undefined when refused and empty when not charged', () => {
     const q = quota({ pods: '1' });
-    assert.equal(quotaDelta(q, { pods: '1' }, '', 'pods', pod([container('a')]), undefined), undefined);
-    assert.deepEqual(quotaDelta(q, { pods: '1' }, '', 'services', {}, undefined), {});
+    assert.equal(deltaOf(q, { pods: '1' }, '', 'pods', pod([container('a')]), undefined), undefined);
+    assert.deepEqual(deltaOf(q, { pods: '1' }, '', 'services', {}, undefined), {});
   });
   const cases: [Record<string, string>, Record<string, string>, Record<string, string>][] = [
     [{ pods: '1' }, { pods: '1' }, { pods: '2' }],
