@@ -993,8 +993,8 @@ function validateLifecycle(lc: Obj, field: string, gracePeriod: number | undefin
   return errs;
 }
 
-function validateSecurityContext(sc: unknown, field: string): FieldError[] {
-  if (!isObj(sc)) return [];
+/** runAsUser and runAsGroup, which pod and container security contexts share. */
+function validateRunAs(sc: Record<string, any>, field: string): FieldError[] {
   const errs: FieldError[] = [];
   if (typeof sc.runAsUser === 'number') {
     for (const m of isValidUserID(sc.runAsUser)) errs.push(invalid(child(field, 'runAsUser'), sc.runAsUser, m));
@@ -1002,6 +1002,13 @@ function validateSecurityContext(sc: unknown, field: string): FieldError[] {
   if (typeof sc.runAsGroup === 'number') {
     for (const m of isValidGroupID(sc.runAsGroup)) errs.push(invalid(child(field, 'runAsGroup'), sc.runAsGroup, m));
   }
+  return errs;
+}
+
+function validateSecurityContext(sc: unknown, field: string): FieldError[] {
+  if (!isObj(sc)) return [];
+  const errs: FieldError[] = [];
+  errs.push(...validateRunAs(sc, field));
   if (sc.procMount !== undefined && sc.procMount !== null && !['Default', 'Unmasked'].includes(asStr(sc.procMount))) {
     errs.push(notSupported(child(field, 'procMount'), asStr(sc.procMount), ['Default', 'Unmasked']));
   }
@@ -1234,12 +1241,7 @@ function validatePodSecurityContext(sc: unknown, field: string): FieldError[] {
   if (typeof sc.fsGroup === 'number') {
     for (const m of isValidGroupID(sc.fsGroup)) errs.push(invalid(child(field, 'fsGroup'), sc.fsGroup, m));
   }
-  if (typeof sc.runAsUser === 'number') {
-    for (const m of isValidUserID(sc.runAsUser)) errs.push(invalid(child(field, 'runAsUser'), sc.runAsUser, m));
-  }
-  if (typeof sc.runAsGroup === 'number') {
-    for (const m of isValidGroupID(sc.runAsGroup)) errs.push(invalid(child(field, 'runAsGroup'), sc.runAsGroup, m));
-  }
+  errs.push(...validateRunAs(sc, field));
   asArr(sc.supplementalGroups).forEach((g, i) => {
     for (const m of isValidGroupID(asInt(g))) errs.push(invalid(index(child(field, 'supplementalGroups'), i), asInt(g), m));
   });
