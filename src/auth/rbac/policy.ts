@@ -58,7 +58,7 @@ function nodeRules(): PolicyRule[] {
     r('create get list watch', 'core', 'nodes'),
     r('update patch', 'core', 'nodes/status'),
     r('update patch', 'core', 'nodes'),
-    r('create update patch', 'core', 'events'),
+    eventsRule(),
     r(READ, 'core', 'pods'),
     r('create delete', 'core', 'pods'),
     r('update patch', 'core', 'pods/status'),
@@ -77,6 +77,8 @@ function nodeRules(): PolicyRule[] {
     // DynamicResourceAllocation (GA, on by default)
     r('get', 'resource.k8s.io', 'resourceclaims'),
     r('deletecollection', 'resource.k8s.io', 'resourceslices'),
+    // KubeletServiceAccountTokenForCredentialProviders (beta, on by default since v1.34)
+    r('get', 'core', 'serviceaccounts'),
   ];
 }
 
@@ -88,7 +90,11 @@ const CLUSTER_ROLES: RoleSpec[] = [
   },
   {
     name: 'system:monitoring',
-    rules: [u('get', '/metrics /metrics/slis /livez /readyz /healthz /livez/* /readyz/* /healthz/*')],
+    rules: [
+      u('get', '/metrics /metrics/slis /livez /readyz /healthz /livez/* /readyz/* /healthz/*'),
+      // kubelet metrics; /flagz and /statusz are only added when their (alpha) gates are on
+      r('get', 'core', 'nodes/metrics'),
+    ],
   },
   {
     name: 'system:basic-user',
@@ -120,9 +126,10 @@ const CLUSTER_ROLES: RoleSpec[] = [
       r(
         WRITE,
         'core',
-        'replicationcontrollers replicationcontrollers/scale serviceaccounts services services/proxy persistentvolumeclaims configmaps secrets events',
+        'replicationcontrollers replicationcontrollers/scale serviceaccounts services services/proxy persistentvolumeclaims configmaps secrets',
       ),
       r('create', 'core', 'serviceaccounts/token'),
+      r(WRITE, 'core events.k8s.io', 'events'),
       r(
         WRITE,
         'apps',
@@ -138,6 +145,8 @@ const CLUSTER_ROLES: RoleSpec[] = [
       r(WRITE, 'policy', 'poddisruptionbudgets'),
       r(WRITE, 'networking.k8s.io', 'networkpolicies ingresses'),
       r(READ_WRITE, 'coordination.k8s.io', 'leases'),
+      // DynamicResourceAllocation (GA, on by default)
+      r(WRITE, 'resource.k8s.io', 'resourceclaims resourceclaimtemplates'),
     ],
   },
   {
@@ -152,9 +161,10 @@ const CLUSTER_ROLES: RoleSpec[] = [
       r(
         READ,
         'core',
-        'limitranges resourcequotas bindings events pods/status resourcequotas/status namespaces/status replicationcontrollers/status pods/log',
+        'limitranges resourcequotas bindings pods/status resourcequotas/status namespaces/status replicationcontrollers/status pods/log',
       ),
       r(READ, 'core', 'namespaces'),
+      r(READ, 'core events.k8s.io', 'events'),
       r(READ, 'discovery.k8s.io', 'endpointslices'),
       r(
         READ,
@@ -170,6 +180,8 @@ const CLUSTER_ROLES: RoleSpec[] = [
       ),
       r(READ, 'policy', 'poddisruptionbudgets poddisruptionbudgets/status'),
       r(READ, 'networking.k8s.io', 'networkpolicies ingresses ingresses/status'),
+      // DynamicResourceAllocation (GA, on by default)
+      r(READ, 'resource.k8s.io', 'resourceclaims resourceclaims/status resourceclaimtemplates'),
     ],
   },
   {
@@ -187,6 +199,8 @@ const CLUSTER_ROLES: RoleSpec[] = [
       r('get list watch', 'core', 'nodes'),
       r('proxy', 'core', 'nodes'),
       r('*', 'core', 'nodes/proxy nodes/metrics nodes/stats nodes/log'),
+      // KubeletFineGrainedAuthz (beta, on by default)
+      r('*', 'core', 'nodes/pods nodes/healthz nodes/configz'),
     ],
   },
   {
@@ -272,6 +286,8 @@ const CLUSTER_ROLES: RoleSpec[] = [
       r('list watch', 'core', 'services endpoints'),
       r('get list watch', 'core', 'nodes'),
       eventsRule(),
+      // MultiCIDRServiceAllocator (GA)
+      r('list watch', 'networking.k8s.io', 'servicecidrs'),
       r('list watch', 'discovery.k8s.io', 'endpointslices'),
     ],
   },
@@ -280,7 +296,8 @@ const CLUSTER_ROLES: RoleSpec[] = [
     rules: [
       eventsRule(),
       r('create', 'coordination.k8s.io', 'leases'),
-      r('get update', 'coordination.k8s.io', 'leases', 'kube-scheduler'),
+      r('get update list watch', 'coordination.k8s.io', 'leases', 'kube-scheduler'),
+      r(READ_WRITE, 'coordination.k8s.io', 'leasecandidates'),
       r(READ, 'core', 'nodes'),
       r('get list watch delete', 'core', 'pods'),
       r('create', 'core', 'pods/binding bindings'),
@@ -293,16 +310,355 @@ const CLUSTER_ROLES: RoleSpec[] = [
       r('create', 'authentication.k8s.io', 'tokenreviews'),
       r('create', 'authorization.k8s.io', 'subjectaccessreviews'),
       r(READ, 'storage.k8s.io', 'csinodes'),
+      r(READ, 'storage.k8s.io', 'volumeattachments'),
       r(READ, 'core', 'namespaces'),
       r(READ, 'storage.k8s.io', 'csidrivers'),
       r(READ, 'storage.k8s.io', 'csistoragecapacities'),
       // DynamicResourceAllocation (GA, on by default)
-      r(READ, 'resource.k8s.io', 'resourceclaims deviceclasses'),
+      r(READ, 'resource.k8s.io', 'deviceclasses'),
+      r(READ_UPDATE, 'resource.k8s.io', 'resourceclaims'),
       r(READ_UPDATE, 'resource.k8s.io', 'resourceclaims/status'),
       r(READ_UPDATE, 'core', 'pods/finalizers'),
       r(READ, 'resource.k8s.io', 'resourceslices'),
     ],
   },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Per-controller roles (controller_policy.go): ClusterRole "system:controller:<name>", bound to the
+// ServiceAccount kube-system/<name> that kube-controller-manager runs that controller as (with
+// --use-service-account-credentials). Only the controllers enabled under v1.35's default feature
+// gates: device-taint-eviction (DRADeviceTaints), podcertificaterequestcleaner, the ClusterTrustBundle
+// publisher, storage-version-migrator and storage-version-garbage-collector are gated off.
+
+const CONTROLLER_PREFIX = 'system:controller:';
+
+const CONTROLLER_ROLES: Array<[string, PolicyRule[]]> = [
+  [
+    'attachdetach-controller',
+    [
+      r('list watch', 'core', 'persistentvolumes persistentvolumeclaims'),
+      r(READ, 'core', 'nodes'),
+      r('patch update', 'core', 'nodes/status'),
+      r('list watch', 'core', 'pods'),
+      eventsRule(),
+      r('get create delete list watch', 'storage.k8s.io', 'volumeattachments'),
+      r(READ, 'storage.k8s.io', 'csidrivers'),
+      r(READ, 'storage.k8s.io', 'csinodes'),
+    ],
+  ],
+  [
+    'clusterrole-aggregation-controller',
+    // full power over clusterroles so it can write any aggregated rule set
+    [r('escalate get list watch update patch', RBAC_GROUP, 'clusterroles')],
+  ],
+  [
+    'cronjob-controller',
+    [
+      r('get list watch update', 'batch', 'cronjobs'),
+      r('get list watch create update delete patch', 'batch', 'jobs'),
+      r('update', 'batch', 'cronjobs/status'),
+      r('update', 'batch', 'cronjobs/finalizers'),
+      r('list watch delete', 'core', 'pods'),
+      eventsRule(),
+    ],
+  ],
+  [
+    'daemon-set-controller',
+    [
+      r(READ, 'extensions apps', 'daemonsets'),
+      r('update', 'extensions apps', 'daemonsets/status'),
+      r('update', 'extensions apps', 'daemonsets/finalizers'),
+      r('list watch', 'core', 'nodes'),
+      r('list watch create delete patch', 'core', 'pods'),
+      r('create', 'core', 'pods/binding'),
+      r('get list watch create delete update patch', 'apps', 'controllerrevisions'),
+      eventsRule(),
+    ],
+  ],
+  [
+    'deployment-controller',
+    [
+      r('get list watch update', 'extensions apps', 'deployments'),
+      r('update', 'extensions apps', 'deployments/status'),
+      r('update', 'extensions apps', 'deployments/finalizers'),
+      r('get list watch create update patch delete', 'apps extensions', 'replicasets'),
+      // "update" is a leftover upstream keeps for old controllers (kubernetes#36897)
+      r('get list watch update', 'core', 'pods'),
+      eventsRule(),
+    ],
+  ],
+  [
+    'disruption-controller',
+    [
+      r(READ, 'extensions apps', 'deployments'),
+      r(READ, 'apps extensions', 'replicasets'),
+      r(READ, 'core', 'replicationcontrollers'),
+      r(READ, 'policy', 'poddisruptionbudgets'),
+      r(READ, 'apps', 'statefulsets'),
+      r('update', 'policy', 'poddisruptionbudgets/status'),
+      r('patch update', 'core', 'pods/status'),
+      r('get', '*', '*/scale'),
+      eventsRule(),
+    ],
+  ],
+  [
+    'endpoint-controller',
+    [
+      r(READ, 'core', 'services pods'),
+      r('get list watch create update delete', 'core', 'endpoints'),
+      r('create', 'core', 'endpoints/restricted'),
+      eventsRule(),
+    ],
+  ],
+  [
+    'endpointslice-controller',
+    [
+      r(READ, 'core', 'services pods nodes'),
+      // finalizers on the Service let it own slices with blockOwnerDeletion=true
+      r('update', 'core', 'services/finalizers'),
+      r('get list watch create update delete', 'discovery.k8s.io', 'endpointslices'),
+      eventsRule(),
+    ],
+  ],
+  [
+    'endpointslicemirroring-controller',
+    [
+      r(READ, 'core', 'services endpoints'),
+      r('update', 'core', 'services/finalizers'),
+      r('update', 'core', 'endpoints/finalizers'),
+      r('get list watch create update delete', 'discovery.k8s.io', 'endpointslices'),
+      eventsRule(),
+    ],
+  ],
+  [
+    'expand-controller',
+    [
+      r(READ_UPDATE, 'core', 'persistentvolumes'),
+      r('update patch', 'core', 'persistentvolumeclaims/status'),
+      r(READ, 'core', 'persistentvolumeclaims'),
+      eventsRule(),
+      // in-tree Portworx plugin (removed in v1.36)
+      r('get', 'core', 'services'),
+    ],
+  ],
+  [
+    'ephemeral-volume-controller',
+    [
+      r(READ, 'core', 'pods'),
+      r('update', 'core', 'pods/finalizers'),
+      r('get list watch create', 'core', 'persistentvolumeclaims'),
+      eventsRule(),
+    ],
+  ],
+  [
+    // DynamicResourceAllocation (GA, on by default)
+    'resource-claim-controller',
+    [
+      r(READ, 'core', 'pods'),
+      r('update', 'core', 'pods/finalizers'),
+      r('get list watch create delete', 'resource.k8s.io', 'resourceclaims'),
+      r('update patch', 'resource.k8s.io', 'resourceclaims resourceclaims/status'),
+      r('update patch', 'core', 'pods/status'),
+      eventsRule(),
+    ],
+  ],
+  [
+    'generic-garbage-collector',
+    // list/watch everything, selective gets, and updates/deletes of any owner-referencing object
+    [r('get list watch patch update delete', '*', '*'), eventsRule()],
+  ],
+  [
+    'horizontal-pod-autoscaler',
+    [
+      r(READ, 'autoscaling', 'horizontalpodautoscalers'),
+      r('update', 'autoscaling', 'horizontalpodautoscalers/status'),
+      r('get update', '*', '*/scale'),
+      r('list watch', 'core', 'pods'),
+      r('list watch', 'metrics.k8s.io', 'pods'),
+      r(READ, 'custom.metrics.k8s.io', '*'),
+      r(READ, 'external.metrics.k8s.io', '*'),
+      eventsRule(),
+    ],
+  ],
+  [
+    'job-controller',
+    [
+      r(READ_UPDATE, 'batch', 'jobs'),
+      r('update', 'batch', 'jobs/status'),
+      r('update', 'batch', 'jobs/finalizers'),
+      r('list watch create delete patch', 'core', 'pods'),
+      eventsRule(),
+    ],
+  ],
+  [
+    'namespace-controller',
+    [
+      r('get list watch delete', 'core', 'namespaces'),
+      r('update', 'core', 'namespaces/finalize namespaces/status'),
+      r('get list watch delete deletecollection', '*', '*'),
+    ],
+  ],
+  [
+    'node-controller',
+    [
+      r('get list watch update delete patch', 'core', 'nodes'),
+      r('patch update', 'core', 'nodes/status'),
+      // evicting pods from lost nodes
+      r('patch update', 'core', 'pods/status'),
+      r('list watch get delete', 'core', 'pods'),
+      eventsRule(),
+    ],
+  ],
+  [
+    'persistent-volume-binder',
+    [
+      r('get list watch update create delete', 'core', 'persistentvolumes'),
+      r('update', 'core', 'persistentvolumes/status'),
+      r('get list watch update', 'core', 'persistentvolumeclaims'),
+      r('update', 'core', 'persistentvolumeclaims/status'),
+      r('list watch get create delete', 'core', 'pods'),
+      r(READ, 'storage.k8s.io', 'storageclasses'),
+      r('list watch', 'core', 'nodes'),
+      eventsRule(),
+      // the recycler watches its pod's events
+      r('watch', 'core', 'events'),
+      // in-tree Portworx plugin (removed in v1.36)
+      r('get', 'core', 'services'),
+    ],
+  ],
+  [
+    'pod-garbage-collector',
+    [r('list watch delete', 'core', 'pods'), r(READ, 'core', 'nodes'), r('patch', 'core', 'pods/status')],
+  ],
+  [
+    'replicaset-controller',
+    [
+      r('get list watch update', 'apps extensions', 'replicasets'),
+      r('update', 'apps extensions', 'replicasets/status'),
+      r('update', 'apps extensions', 'replicasets/finalizers'),
+      r('list watch patch create delete', 'core', 'pods'),
+      eventsRule(),
+    ],
+  ],
+  [
+    'replication-controller',
+    [
+      // 1.0 controllers needed get and update
+      r('get list watch update', 'core', 'replicationcontrollers'),
+      r('update', 'core', 'replicationcontrollers/status'),
+      r('update', 'core', 'replicationcontrollers/finalizers'),
+      r('list watch patch create delete', 'core', 'pods'),
+      eventsRule(),
+    ],
+  ],
+  [
+    'resourcequota-controller',
+    // quota can be counted on anything, so it needs to see everything
+    [r('list watch', '*', '*'), r('update', 'core', 'resourcequotas/status'), eventsRule()],
+  ],
+  ['route-controller', [r('list watch', 'core', 'nodes'), r('patch', 'core', 'nodes/status'), eventsRule()]],
+  ['service-account-controller', [r('create', 'core', 'serviceaccounts'), eventsRule()]],
+  [
+    'service-controller',
+    [
+      r(READ, 'core', 'services'),
+      r('patch update', 'core', 'services/status'),
+      r('list watch', 'core', 'nodes'),
+      eventsRule(),
+    ],
+  ],
+  [
+    // MultiCIDRServiceAllocator (GA)
+    'service-cidrs-controller',
+    [
+      r('get list watch patch update', 'networking.k8s.io', 'servicecidrs'),
+      r('patch update', 'networking.k8s.io', 'servicecidrs/finalizers'),
+      r('patch update', 'networking.k8s.io', 'servicecidrs/status'),
+      r(READ, 'networking.k8s.io', 'ipaddresses'),
+      eventsRule(),
+    ],
+  ],
+  [
+    'statefulset-controller',
+    [
+      r('list watch', 'core', 'pods'),
+      r(READ, 'apps', 'statefulsets'),
+      r('update', 'apps', 'statefulsets/status'),
+      r('update', 'apps', 'statefulsets/finalizers'),
+      r('get create delete update patch', 'core', 'pods'),
+      r('get create delete update patch list watch', 'apps', 'controllerrevisions'),
+      r('get create list watch', 'core', 'persistentvolumeclaims'),
+      // StatefulSetAutoDeletePVC (GA)
+      r('update delete', 'core', 'persistentvolumeclaims'),
+      r('update', 'core', 'pods/finalizers'),
+      eventsRule(),
+    ],
+  ],
+  ['ttl-controller', [r('update patch list watch', 'core', 'nodes'), eventsRule()]],
+  [
+    'certificate-controller',
+    [
+      r('get list watch delete', 'certificates.k8s.io', 'certificatesigningrequests'),
+      r(
+        'update',
+        'certificates.k8s.io',
+        'certificatesigningrequests/status certificatesigningrequests/approval',
+      ),
+      r('approve', 'certificates.k8s.io', 'signers', 'kubernetes.io/kube-apiserver-client-kubelet'),
+      r(
+        'sign',
+        'certificates.k8s.io',
+        'signers',
+        'kubernetes.io/legacy-unknown kubernetes.io/kube-apiserver-client kubernetes.io/kube-apiserver-client-kubelet kubernetes.io/kubelet-serving',
+      ),
+      r('create', 'authorization.k8s.io', 'subjectaccessreviews'),
+      eventsRule(),
+    ],
+  ],
+  [
+    'pvc-protection-controller',
+    [r('get list watch update', 'core', 'persistentvolumeclaims'), r('list watch get', 'core', 'pods'), eventsRule()],
+  ],
+  ['pv-protection-controller', [r('get list watch update', 'core', 'persistentvolumes'), eventsRule()]],
+  [
+    // VolumeAttributesClass (GA)
+    'volumeattributesclass-protection-controller',
+    [
+      r('list watch get', 'core', 'persistentvolumeclaims'),
+      r('list watch get', 'core', 'persistentvolumes'),
+      r('get list watch update', 'storage.k8s.io', 'volumeattributesclasses'),
+      eventsRule(),
+    ],
+  ],
+  ['ttl-after-finished-controller', [r('get list watch delete', 'batch', 'jobs'), eventsRule()]],
+  ['root-ca-cert-publisher', [r('create update', 'core', 'configmaps'), eventsRule()]],
+  [
+    'validatingadmissionpolicy-status-controller',
+    [
+      r(READ, 'admissionregistration.k8s.io', 'validatingadmissionpolicies'),
+      r('get patch update', 'admissionregistration.k8s.io', 'validatingadmissionpolicies/status'),
+      eventsRule(),
+    ],
+  ],
+  [
+    'legacy-service-account-token-cleaner',
+    [
+      r('get', 'core', 'configmaps', 'kube-apiserver-legacy-service-account-token-tracking'),
+      r('patch delete', 'core', 'secrets'),
+    ],
+  ],
+  [
+    // SELinuxChangePolicy (beta, on by default)
+    'selinux-warning-controller',
+    [
+      eventsRule(),
+      r(READ, 'core', 'persistentvolumes'),
+      r(READ, 'core', 'persistentvolumeclaims'),
+      r(READ, 'core', 'pods'),
+      r(READ, 'storage.k8s.io', 'csidrivers'),
+    ],
+  ],
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -418,7 +774,8 @@ export interface BootstrapPolicy {
  *  carry an aggregationRule and no rules, exactly as stored before the aggregation controller runs;
  *  use `aggregate()` to fill them. */
 export function bootstrapPolicy(): BootstrapPolicy {
-  const clusterRoles: RoleObject[] = CLUSTER_ROLES.map((spec) => {
+  const controllerSpecs: RoleSpec[] = CONTROLLER_ROLES.map(([name, rules]) => ({ name: CONTROLLER_PREFIX + name, rules }));
+  const clusterRoles: RoleObject[] = [...CLUSTER_ROLES, ...controllerSpecs].map((spec) => {
     const role: RoleObject = {
       apiVersion: API_VERSION,
       kind: 'ClusterRole',
@@ -432,7 +789,11 @@ export function bootstrapPolicy(): BootstrapPolicy {
     }
     return role;
   });
-  const clusterRoleBindings: BindingObject[] = CLUSTER_ROLE_BINDINGS.map(([name, subj]) => ({
+  const controllerBindings: Array<[string, string]> = CONTROLLER_ROLES.map(([name]) => [
+    CONTROLLER_PREFIX + name,
+    `SA:kube-system/${name}`,
+  ]);
+  const clusterRoleBindings: BindingObject[] = [...CLUSTER_ROLE_BINDINGS, ...controllerBindings].map(([name, subj]) => ({
     apiVersion: API_VERSION,
     kind: 'ClusterRoleBinding',
     metadata: meta(name),
