@@ -435,7 +435,9 @@ async function handleResource(
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
     return;
   }
-  if (ri.namespace !== undefined && !info.namespaced) {
+  // Cluster-scoped paths of a namespaced resource serve only lists and watches of all
+  // namespaces; a name there (`/api/v1/pods/x`) is no route at all, as upstream.
+  if ((ri.namespace !== undefined && !info.namespaced) || (ri.namespace === undefined && info.namespaced && ri.name !== undefined)) {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
     return;
   }
