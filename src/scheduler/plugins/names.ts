@@ -1,0 +1,22 @@
+// Plugin names as upstream spells them (pkg/scheduler/framework/plugins/names).
+export const Names = {
+  PrioritySort: 'PrioritySort',
+  DefaultBinder: 'DefaultBinder',
+  DefaultPreemption: 'DefaultPreemption',
+  DynamicResources: 'DynamicResources',
+  ImageLocality: 'ImageLocality',
+  InterPodAffinity: 'InterPodAffinity',
+  NodeAffinity: 'NodeAffinity',
+  NodeName: 'NodeName',
+  NodePorts: 'NodePorts',
+  NodeResourcesBalancedAllocation: 'NodeResourcesBalancedAllocation',
+  NodeResourcesFit: 'NodeResourcesFit',
+  NodeUnschedulable: 'NodeUnschedulable',
+  NodeVolumeLimits: 'NodeVolumeLimits',
+  PodTopologySpread: 'PodTopologySpread',
+  SchedulingGates: 'SchedulingGates',
+  TaintToleration: 'TaintToleration',
+  VolumeBinding: 'VolumeBinding',
+  VolumeRestrictions: 'VolumeRestrictions',
+  VolumeZone: 'VolumeZone',
+} as const;

@@ -1,0 +1,31 @@
+// The in-tree plugins by name. PodTopologySpread, InterPodAffinity, VolumeBinding and
+// DefaultPreemption are registered by their own modules on top of this registry.
+
+import { Registry } from '../framework/registry.ts';
+import { BalancedAllocation, type BalancedAllocationArgs } from './balanced_allocation.ts';
+import { DefaultBinder } from './default_binder.ts';
+import { ImageLocality } from './image_locality.ts';
+import { Names } from './names.ts';
+import { NodeAffinity, type NodeAffinityArgs } from './node_affinity.ts';
+import { NodeName } from './node_name.ts';
+import { NodePorts } from './node_ports.ts';
+import { NodeResourcesFit, type NodeResourcesFitArgs } from './node_resources_fit.ts';
+import { NodeUnschedulable } from './node_unschedulable.ts';
+import { PrioritySort } from './priority_sort.ts';
+import { SchedulingGates } from './scheduling_gates.ts';
+import { TaintToleration } from './taint_toleration.ts';
+
+export function inTreeRegistry(): Registry {
+  return new Registry()
+    .register(Names.PrioritySort, () => new PrioritySort())
+    .register(Names.SchedulingGates, () => new SchedulingGates())
+    .register(Names.NodeUnschedulable, () => new NodeUnschedulable())
+    .register(Names.NodeName, () => new NodeName())
+    .register(Names.NodePorts, () => new NodePorts())
+    .register(Names.TaintToleration, (_args, h) => new TaintToleration(h))
+    .register(Names.NodeAffinity, (args) => new NodeAffinity(args as NodeAffinityArgs))
+    .register(Names.NodeResourcesFit, (args) => new NodeResourcesFit(args as NodeResourcesFitArgs))
+    .register(Names.NodeResourcesBalancedAllocation, (args) => new BalancedAllocation(args as BalancedAllocationArgs))
+    .register(Names.ImageLocality, (_args, h) => new ImageLocality(h))
+    .register(Names.DefaultBinder, (_args, h) => new DefaultBinder(h));
+}
