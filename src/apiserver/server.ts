@@ -17,7 +17,7 @@ import {
 import { groupVersion, type ResourceInfo, type ResourceRegistry } from '../api/registry.ts';
 import { DISCOVERY_V2, aggregated, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
 import { negotiate, parseAccept, parseRequest, type Rendering, type ResourceRequest } from './request.ts';
-import type { Obj, ResourceStore } from './rest.ts';
+import { rfc3339, type Obj, type ResourceStore } from './rest.ts';
 import { watchEvents, type ObjectEvent } from './watch.ts';
 import { applyFieldValidation, checkUnknownFields, parseFieldValidation } from './fieldvalidation.ts';
 import { decodeK8sProtobuf } from '../api/protobuf/index.ts';
@@ -633,6 +633,12 @@ async function handleResource(
           status: issued,
         });
       }
+      const podBinding = info.group === '' && ((info.kind === 'Pod' && sub === 'binding') || (info.kind === 'Binding' && !sub));
+      if (podBinding) {
+        const binding = expectObject((await body()).value);
+        await bindPod(o, ns!, sub ? ri.name! : String(binding.metadata?.name ?? ''), binding, dryRun(q), track);
+        return send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+      }
       if (sub) throw methodNotAllowed();
       if (!info.verbs.includes('create')) throw methodNotAllowed();
       const b = await body();
@@ -764,6 +770,64 @@ async function handleResource(
       return send(res, 200, { kind: listKindFor(info), apiVersion: groupVersion(info), metadata: { resourceVersion: list.resourceVersion }, items: list.items }, yaml);
     }
   }
+}
+
+/**
+ * pods/binding (and the legacy bindings resource), as the scheduler writes it: the pod gets its
+ * node, the binding's annotations and the PodScheduled condition, once; a pod already bound or
+ * being deleted is a conflict.
+ */
+async function bindPod(
+  o: ApiHandlerOptions,
+  ns: string,
+  name: string,
+  binding: Obj,
+  dry: boolean,
+  track: (old: Obj | undefined, next: Obj) => Obj,
+): Promise<void> {
+  const pods = o.registry.get('', 'v1', 'pods')!;
+  if (binding.metadata?.name !== undefined && binding.metadata.name !== name) {
+    throw badRequest(`the name of the object (${binding.metadata.name}) does not match the name on the URL (${name})`);
+  }
+  const target = binding.target ?? {};
+  const problems: string[] = [];
+  if (!target.name) problems.push('target.name: Required value');
+  if (target.kind && target.kind !== 'Node') problems.push(`target.kind: Unsupported value: ${JSON.stringify(target.kind)}: supported values: "Node"`);
+  if (problems.length > 0) {
+    throw new StatusError(422, 'Invalid', `Binding "${name}" is invalid: ${problems.length === 1 ? problems[0] : `[${problems.join(', ')}]`}`, { name, kind: 'Binding' });
+  }
+  await o.rest.guaranteedUpdate(
+    pods,
+    ns,
+    name,
+    (pod) => {
+      const m = pod.metadata;
+      if (binding.metadata?.uid && binding.metadata.uid !== m.uid) {
+        throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${name}": Precondition failed: UID in precondition: ${binding.metadata.uid}, UID in object meta: ${m.uid}`, {
+          name,
+          kind: 'pods/binding',
+        });
+      }
+      if (m.deletionTimestamp) throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is being deleted, cannot be assigned to a host`, { name, kind: 'pods/binding' });
+      if (pod.spec?.nodeName) {
+        throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is already assigned to node "${pod.spec.nodeName}"`, {
+          name,
+          kind: 'pods/binding',
+        });
+      }
+      pod.spec.nodeName = target.name;
+      if (binding.metadata?.annotations) m.annotations = { ...(m.annotations ?? {}), ...binding.metadata.annotations };
+      const now = rfc3339(o.rest.clock.now());
+      const conditions: Obj[] = (pod.status ??= {}).conditions ?? [];
+      const scheduled = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now };
+      const i = conditions.findIndex((c) => c.type === 'PodScheduled');
+      if (i < 0) conditions.push(scheduled);
+      else if (conditions[i]!.status !== 'True') conditions[i] = scheduled;
+      pod.status.conditions = conditions;
+      return pod;
+    },
+    { dryRun: dry, track },
+  );
 }
 
 /**
