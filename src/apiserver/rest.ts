@@ -30,6 +30,7 @@ import {
 import { CompactedError, type KeyValue, type Store } from '../storage/index.ts';
 import type { Clock } from '../util/clock.ts';
 import type { EncryptionConfig, ValueTransformer } from './encryption/index.ts';
+import { podQos } from '../api/qos.ts';
 
 export type Obj = Record<string, any>;
 
@@ -404,6 +405,8 @@ export class ResourceStore {
       delete obj.status;
     }
     this.hooks.applyDefaults(obj);
+    // A new pod is Pending with its QoS class, as upstream's pod strategy starts it.
+    if (info.group === '' && info.kind === 'Pod') obj.status = { phase: 'Pending', qosClass: podQos(obj.spec) };
     return obj;
   }
 

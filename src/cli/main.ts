@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { up } from './up.ts';
+import { explainPod, simNodes } from './sim.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -55,6 +56,54 @@ program
       });
     },
   );
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+program
+  .command('sim')
+  .description('simulated nodes, KWOK-style')
+  .command('nodes')
+  .description('run simulated nodes against the cluster until interrupted (Ctrl-C removes them)')
+  .option('--count <n>', 'how many nodes', '1')
+  .option('--prefix <name>', 'nodes are named <prefix>-0, <prefix>-1, ...', 'sim-node')
+  .option('--cpu <quantity>', 'cpu capacity of each node', '32')
+  .option('--memory <quantity>', 'memory capacity of each node', '256Gi')
+  .option('--pods <n>', 'pod capacity of each node', '110')
+  .option('--label <key=value>', 'a label for every node (repeatable)', collect, [])
+  .option('--taint <key=value:Effect>', 'a taint for every node (repeatable)', collect, [])
+  .option('--pod-ready-ms <ms>', 'delay (and as much jitter again) before a pod runs')
+  .option('--config <file>', 'node groups, capacities, labels, taints and stages as YAML (instead of the flags above)')
+  .option('--kubeconfig <file>', 'the cluster to join (default: $KUBECONFIG, then ~/.kubelite/kubeconfig)')
+  .action(async (opts: { count: string; prefix: string; cpu: string; memory: string; pods: string; label: string[]; taint: string[]; podReadyMs?: string; config?: string; kubeconfig?: string }) => {
+    const count = Number(opts.count);
+    if (!Number.isInteger(count) || count < 0) throw new Error(`--count ${opts.count} is not a whole number`);
+    await simNodes({
+      count,
+      prefix: opts.prefix,
+      capacity: { cpu: opts.cpu, memory: opts.memory, pods: opts.pods },
+      labels: opts.label,
+      taints: opts.taint,
+      ...(opts.podReadyMs !== undefined ? { podReadyMs: Number(opts.podReadyMs) } : {}),
+      ...(opts.config ? { config: opts.config } : {}),
+      ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+    });
+  });
+
+program
+  .command('explain')
+  .description("why the scheduler put a pod where it did (or nowhere): every filter's verdict on every node, every score")
+  .argument('<kind>', 'pod')
+  .argument('<name>', 'the pod')
+  .option('-n, --namespace <ns>', 'the pod\'s namespace (default: the kubeconfig\'s, then default)')
+  .option('-o, --output <format>', 'text or json', 'text')
+  .option('--kubeconfig <file>', 'the cluster (default: $KUBECONFIG, then ~/.kubelite/kubeconfig)')
+  .action(async (kind: string, name: string, opts: { namespace?: string; output: string; kubeconfig?: string }) => {
+    if (!['pod', 'pods', 'po'].includes(kind)) throw new Error(`explain knows pods only, not ${JSON.stringify(kind)}`);
+    if (!['text', 'json'].includes(opts.output)) throw new Error(`--output ${opts.output}: want text or json`);
+    process.stdout.write(
+      await explainPod(name, { json: opts.output === 'json', ...(opts.namespace ? { namespace: opts.namespace } : {}), ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) }),
+    );
+  });
 
 try {
   await program.parseAsync(process.argv);

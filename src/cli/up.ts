@@ -1,9 +1,11 @@
 // `kubelite up`: opens the data dir and starts the components, then waits for SIGINT/SIGTERM
 // and stops them in reverse order, so that the next `up` resumes every object.
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { generatePki, kubeconfig, loadOrCreatePki, startApiServer, type ApiServerOptions } from '../apiserver/index.ts';
+import { generatePki, issueClientCertificate, kubeconfig, loadOrCreatePki, startApiServer, type ApiServerOptions } from '../apiserver/index.ts';
+import { Client } from '../client/index.ts';
+import { startScheduler } from '../scheduler/run.ts';
 import { openStore } from '../storage/index.ts';
 
 export interface UpOptions {
@@ -13,6 +15,8 @@ export interface UpOptions {
   port: number;
   /** API server settings from the command line (token file, encryption, audit). */
   server?: Partial<Pick<ApiServerOptions, 'tokenAuthFile' | 'encryptionProviderConfig' | 'auditPolicyFile' | 'auditLogPath'>>;
+  /** A KubeSchedulerConfiguration file for the scheduler. */
+  schedulerConfig?: string;
   /** Where progress lines go (stdout by default). */
   log?: (line: string) => void;
 }
@@ -52,6 +56,13 @@ export async function up(options: UpOptions): Promise<void> {
     const pki = options.memory ? await generatePki() : await loadOrCreatePki(join(dataDir, 'pki'));
     const api = await startApiServer({ store, pki, host: options.host, port: options.port, ...options.server });
     const configPath = options.memory ? join(tmpdir(), `kubelite-${process.pid}.kubeconfig`) : join(dataDir, 'kubeconfig');
+    // The scheduler is a client like any other, as the user kube-scheduler's RBAC role names.
+    const schedulerClient = new Client({ server: api.url, ca: pki.ca.cert, ...(await issueClientCertificate(pki.ca, 'CN=system:kube-scheduler')), userAgent: 'kube-scheduler/v1.35.0-kubelite' });
+    const scheduler = startScheduler({
+      client: schedulerClient,
+      ...(options.schedulerConfig ? { config: await readFile(options.schedulerConfig, 'utf8') } : {}),
+      onError: (err, context) => log(`kubelite: scheduler: ${context}: ${(err as Error).message}`),
+    });
     try {
       await writeFile(configPath, kubeconfig(pki, api.url), { mode: 0o600 });
       const status = await store.status();
@@ -61,6 +72,8 @@ export async function up(options: UpOptions): Promise<void> {
       log(`export KUBECONFIG=${configPath}`);
       log(`kubelite: ${await signal} received, stopping`);
     } finally {
+      await scheduler.stop();
+      schedulerClient.close();
       await api.close();
       if (options.memory) await rm(configPath, { force: true });
     }

@@ -19,6 +19,7 @@ export const resources = Object.freeze({
   pods: r('', 'v1', 'pods', 'Pod', true),
   nodes: r('', 'v1', 'nodes', 'Node', false),
   services: r('', 'v1', 'services', 'Service', true),
+  replicationcontrollers: r('', 'v1', 'replicationcontrollers', 'ReplicationController', true),
   endpoints: r('', 'v1', 'endpoints', 'Endpoints', true),
   events: r('', 'v1', 'events', 'Event', true),
   namespaces: r('', 'v1', 'namespaces', 'Namespace', false),
