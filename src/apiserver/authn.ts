@@ -26,15 +26,22 @@ function list(v: string | string[] | undefined): string[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
+/** A connection's certificate user, read once: keep-alive clients send many requests on one socket. */
+const certificateUsers = new WeakMap<TLSSocket, UserInfo | null>();
+
 /** The user of a verified client certificate, or undefined (no certificate, or not ours). */
 export const x509Authenticator: Authenticator = (req) => {
   const socket = req.socket as TLSSocket;
   if (typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
-  const cert = socket.getPeerCertificate();
-  const cn = list(cert?.subject?.CN)[0];
-  if (!cn) return undefined;
-  const groups = list(cert.subject.O);
-  return { username: cn, groups: [...groups.filter((g) => g !== 'system:authenticated'), 'system:authenticated'] };
+  let user = certificateUsers.get(socket);
+  if (user === undefined) {
+    const cert = socket.getPeerCertificate();
+    const cn = list(cert?.subject?.CN)[0];
+    const groups = list(cert?.subject?.O);
+    user = cn ? { username: cn, groups: [...groups.filter((g) => g !== 'system:authenticated'), 'system:authenticated'] } : null;
+    certificateUsers.set(socket, user);
+  }
+  return user ?? undefined;
 };
 
 /** Paths anyone may read, as upstream's system:public-info-viewer and system:discovery roles allow. */

@@ -5,8 +5,7 @@ import type { Explanation } from './explanation.ts';
 
 export const EXPLANATION_ANNOTATION = 'scheduling.kubelite.dev/explanation';
 /** Nodes listed with their filter results and scores; the rest are summed up. */
-const MAX_FILTER_NODES = 50;
-const MAX_SCORED_NODES = 10;
+export const EXPLANATION_LIMITS = { filterNodes: 50, scoredNodes: 10 } as const;
 
 export interface CompactExplanation {
   v: 1;
@@ -46,14 +45,14 @@ export function compactExplanation(e: Explanation): CompactExplanation {
     ...(e.nominatedNode ? { nominatedNode: e.nominatedNode } : {}),
     nodes: e.numAllNodes,
     filterPlugins,
-    filters: e.filters.slice(0, MAX_FILTER_NODES).map((f) => ({ node: f.node, feasible: f.feasible, results: f.plugins.map((p) => result(p.code, p.reasons)) })),
-    evaluated: e.filters.length,
-    feasible: e.filters.filter((f) => f.feasible).length,
+    filters: e.filters.slice(0, EXPLANATION_LIMITS.filterNodes).map((f) => ({ node: f.node, feasible: f.feasible, results: f.plugins.map((p) => result(p.code, p.reasons)) })),
+    evaluated: e.evaluatedCount,
+    feasible: e.feasibleCount,
     ...(e.excludedNodes ? { excluded: e.excludedNodes } : {}),
     scorePlugins,
     scores: [...e.scores]
       .sort((a, b) => b.total - a.total || (a.node < b.node ? -1 : 1))
-      .slice(0, MAX_SCORED_NODES)
+      .slice(0, EXPLANATION_LIMITS.scoredNodes)
       .map((s) => ({ node: s.node, scores: s.plugins.map((p) => p.score), total: s.total })),
   };
 }

@@ -42,12 +42,15 @@ export interface Explanation {
   preFilter: PluginStatus[];
   /** Filter plugins skipped for this pod (their PreFilter returned Skip). */
   skippedFilterPlugins: string[];
-  /** Nodes in evaluation order (rotating start, stopping once enough feasible nodes were found). */
+  /** Nodes in evaluation order (rotating start, stopping once enough feasible nodes were found); the first `limit` of them when one was asked for. */
   filters: NodeFilterResult[];
+  /** How many nodes were evaluated, and how many of them were feasible (filters may list fewer). */
+  evaluatedCount: number;
+  feasibleCount: number;
   /** Nodes PreFilter excluded without evaluation, and why. */
   excludedNodes: { count: number; reasons: string[] } | undefined;
   skippedScorePlugins: string[];
-  /** Feasible nodes with their scores (empty when there was a single feasible node). */
+  /** Feasible nodes with their scores (empty when there was a single feasible node); the best `limit`, highest total first, when one was asked for. */
   scores: NodeScore[];
   selectedNode: string | undefined;
   /** Scheduled (assumed, binding), Bound, Unschedulable, Error, BindingFailed. */
@@ -113,12 +116,18 @@ export class AttemptRecord {
     this.scores = r.scores.map((s) => Uint8Array.from(s));
   }
 
-  toExplanation(): Explanation {
+  /**
+   * The readable form. Limits keep it cheap for large clusters: only the first `filterNodes`
+   * evaluated nodes are expanded, and only the `scoredNodes` best-scored feasible ones.
+   */
+  toExplanation(limits: { filterNodes?: number; scoredNodes?: number } = {}): Explanation {
     const filters: NodeFilterResult[] = [];
     const feasibleNames: string[] = [];
+    const maxFilters = limits.filterNodes ?? Infinity;
     for (const e of this.evaluated) {
       if (typeof e === 'string') {
         feasibleNames.push(e);
+        if (filters.length >= maxFilters) continue;
         filters.push({
           node: e,
           feasible: true,
@@ -126,6 +135,7 @@ export class AttemptRecord {
         });
         continue;
       }
+      if (filters.length >= maxFilters) continue;
       const plugins = this.filterPlugins.map((p, i) => {
         if (e.perPlugin) return pluginStatus(p, e.perPlugin[i] ?? null);
         if (this.skippedFilter.has(p)) return pluginStatus(p, 'skipped');
@@ -137,10 +147,15 @@ export class AttemptRecord {
       if (!this.filterPlugins.includes(e.status.plugin)) plugins.push(pluginStatus(e.status.plugin || '(framework)', e.status));
       filters.push({ node: e.node, feasible: false, plugins });
     }
+    let order = feasibleNames.map((_, n) => n);
+    if (limits.scoredNodes !== undefined && this.scores.length > 0) {
+      const totals = order.map((n) => this.scorePlugins.reduce((t, _p, p) => t + this.scores[p]![n]! * this.scoreWeights[p]!, 0));
+      order = order.sort((a, b) => totals[b]! - totals[a]! || (feasibleNames[a]! < feasibleNames[b]! ? -1 : 1)).slice(0, limits.scoredNodes);
+    }
     const scores: NodeScore[] =
       this.scores.length === 0
         ? []
-        : feasibleNames.map((node, n) => {
+        : order.map((n) => {
             let total = 0;
             const plugins = this.scorePlugins.map((plugin, p) => {
               const score = this.scores[p]![n]!;
@@ -148,7 +163,7 @@ export class AttemptRecord {
               total += score * weight;
               return { plugin, score, weight, weighted: score * weight };
             });
-            return { node, plugins, total };
+            return { node: feasibleNames[n]!, plugins, total };
           });
     return {
       podUID: this.podUID,
@@ -161,6 +176,8 @@ export class AttemptRecord {
       preFilter: this.preFilter.map(([p, s]) => pluginStatus(p, s)),
       skippedFilterPlugins: [...this.skippedFilter],
       filters,
+      evaluatedCount: this.evaluated.length,
+      feasibleCount: feasibleNames.length,
       excludedNodes: this.excluded ? { count: this.excluded.count, reasons: this.excluded.status.allReasons() } : undefined,
       skippedScorePlugins: [...this.skippedScore],
       scores,
@@ -187,8 +204,8 @@ export class ExplanationStore {
     }
   }
 
-  get(uid: string): Explanation | undefined {
-    return this.records.get(uid)?.toExplanation();
+  get(uid: string, limits?: { filterNodes?: number; scoredNodes?: number }): Explanation | undefined {
+    return this.records.get(uid)?.toExplanation(limits);
   }
 
   record(uid: string): AttemptRecord | undefined {

@@ -13,7 +13,7 @@ import {
   type Resource,
 } from '../client/index.ts';
 import { realClock, type Clock } from '../util/clock.ts';
-import { EXPLANATION_ANNOTATION, compactExplanation } from './explain-format.ts';
+import { EXPLANATION_ANNOTATION, EXPLANATION_LIMITS, compactExplanation } from './explain-format.ts';
 import { ActionType, Scheduler, type ClusterAPI, type EventResource, type SchedulerOptions } from './index.ts';
 
 type Obj = Record<string, any>;
@@ -60,7 +60,7 @@ export function startScheduler(o: StartSchedulerOptions): RunningScheduler {
 
   let sched: Scheduler;
   const explanation = (uid: string): string | undefined => {
-    const e = sched.explain(uid);
+    const e = sched.explain(uid, EXPLANATION_LIMITS);
     return e ? JSON.stringify(compactExplanation(e)) : undefined;
   };
   const cluster: ClusterAPI = {

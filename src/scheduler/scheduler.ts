@@ -699,8 +699,9 @@ export class Scheduler {
   // ---- inspection ----
 
   /** The explanation of the pod's last scheduling attempt. */
-  explain(uid: string): Explanation | undefined {
-    return this.explanations?.get(uid);
+  /** The last attempt's explanation; limits bound how many nodes it lists (see AttemptRecord.toExplanation). */
+  explain(uid: string, limits?: { filterNodes?: number; scoredNodes?: number }): Explanation | undefined {
+    return this.explanations?.get(uid, limits);
   }
 }
 
