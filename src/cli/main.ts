@@ -29,6 +29,7 @@ program
   .option('--encryption-provider-config <file>', 'an EncryptionConfiguration: which resources are encrypted at rest, and how')
   .option('--audit-policy-file <file>', 'an audit Policy: which requests are logged, at which level')
   .option('--audit-log-path <file>', "where audit events go, one JSON object a line ('-': standard output)")
+  .option('--scheduler-config <file>', 'a KubeSchedulerConfiguration for the scheduler (profiles, plugins, weights)')
   .action(
     async (opts: {
       dataDir: string;
@@ -39,6 +40,7 @@ program
       encryptionProviderConfig?: string;
       auditPolicyFile?: string;
       auditLogPath?: string;
+      schedulerConfig?: string;
     }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${opts.port} is not a port number`);
@@ -48,6 +50,7 @@ program
         memory: opts.memory,
         host: opts.host,
         port,
+        ...(opts.schedulerConfig ? { schedulerConfig: opts.schedulerConfig } : {}),
         server: {
           ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
           ...(opts.encryptionProviderConfig ? { encryptionProviderConfig: opts.encryptionProviderConfig } : {}),
