@@ -17,11 +17,15 @@
 // resolves when the API server accepted it (the informer's update with spec.nodeName then
 // confirms the assumed pod); recordEvent (FailedScheduling, Scheduled); updatePodStatus (the
 // PodScheduled=False condition and status.nominatedNodeName); deletePod (preemption victims);
-// listPodDisruptionBudgets; optional getPod/get/list informer lookups.
+// listPodDisruptionBudgets; optional getPod/get/list informer lookups. Plugins call get/list
+// by kind: PersistentVolumeClaim (namespaced), PersistentVolume, StorageClass and Namespace
+// (cluster-scoped, namespace ""), Service (list), ReplicaSet, StatefulSet, ReplicationController
+// (get; for PodTopologySpread's default constraints). Without them, such objects count as absent.
 //
 // Plugins: inTreeRegistry() has the in-tree plugins; add more with
 // inTreeRegistry().register(name, (args, handle) => plugin) and pass `registry`. Default plugins
-// the registry lacks (VolumeBinding, PodTopologySpread, ...) are skipped until registered.
+// the registry lacks (VolumeRestrictions, NodeVolumeLimits, VolumeZone, DynamicResources) are
+// skipped until registered.
 
 export { Scheduler, ERR_NO_NODES_AVAILABLE, type SchedulerOptions, type ScheduleOneResult, type ScheduleOutcome } from './scheduler.ts';
 export { Cache, CacheError, NodeTree, Snapshot, type CacheOptions } from './cache.ts';
@@ -54,4 +58,8 @@ export { Registry, type PluginFactory } from './framework/registry.ts';
 export { Framework, type FrameworkOptions, type RegisteredEvent, type ScoreResult } from './framework/runtime.ts';
 export { Parallelizer, chunkSizeFor } from './framework/parallelize.ts';
 export { inTreeRegistry } from './plugins/registry.ts';
+export { DefaultPreemption, type DefaultPreemptionArgs, type DefaultPreemptionOptions } from './plugins/default_preemption.ts';
+export { InterPodAffinity, type InterPodAffinityArgs } from './plugins/inter_pod_affinity.ts';
+export { PodTopologySpread, SYSTEM_DEFAULT_CONSTRAINTS, type PodTopologySpreadArgs } from './plugins/pod_topology_spread.ts';
+export { VolumeBinding } from './plugins/volume_binding.ts';
 export { Names } from './plugins/names.ts';

@@ -2,6 +2,11 @@
 // testdata/ is a list of blocks "command\n----\nexpected output", separated by blank lines. The
 // clock is a ManualClock that only `advance` moves; ties between nodes keep the first node.
 // Run with REWRITE=1 to regenerate the expected outputs after an intended change.
+//
+// `init status=apply` plays the informer for the scheduler's own writes: status updates
+// (nominatedNodeName, conditions) and pod deletions come back as pod updates and deletes after
+// each attempt, printed as "  ~ ..." lines. With `deletion=graceful` a deleted pod first only gets
+// a deletionTimestamp, and `terminate` removes the terminating pods.
 
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -11,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import type { Obj } from '../apiserver/rest.ts';
 import { ManualClock } from '../util/clock.ts';
 import { Scheduler } from './scheduler.ts';
+import { ActionType } from './framework/events.ts';
+import type { PodStatusUpdate } from './framework/interfaces.ts';
 import { FakeCluster, makeNode, makePod, type NodeSpecLite, type PodSpecLite } from './testing.ts';
 
 const DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'testdata');
@@ -47,8 +54,32 @@ function nodeSpec(name: string, args: string[]): NodeSpecLite {
 
 function podSpec(name: string, args: string[]): PodSpecLite {
   const p: PodSpecLite = { name, req: {} };
+  const selfSelector = () => ({ matchLabels: { app: p.labels?.app ?? name } });
+  // Selectors refer to the pod's final labels, whatever the order of the arguments.
+  const later: (() => void)[] = [];
   for (const [k, v] of kv(args)) {
-    if (k === 'priority') p.priority = Number(v);
+    if (k === 'label') {
+      const [lk, lv] = v.split('=') as [string, string];
+      p.labels = { ...p.labels, [lk]: lv };
+    } else if (k === 'preemption') p.preemptionPolicy = v as PodSpecLite['preemptionPolicy'];
+    else if (k === 'spread' || k === 'soft-spread') {
+      // KEY:MAXSKEW over the pods with the same app label.
+      const [key, skew] = v.split(':') as [string, string];
+      later.push(() => {
+        const c = { maxSkew: Number(skew), topologyKey: key, whenUnsatisfiable: k === 'spread' ? 'DoNotSchedule' : 'ScheduleAnyway', labelSelector: selfSelector() };
+        p.topologySpreadConstraints = [...(p.topologySpreadConstraints ?? []), c];
+      });
+    } else if (k === 'anti' || k === 'affinity') {
+      // KEY[@APP]: required (anti-)affinity over topology key KEY to the pods with app label APP
+      // (by default the pod's own).
+      const kind = k === 'anti' ? 'podAntiAffinity' : 'podAffinity';
+      const [key, app] = v.split('@') as [string, string | undefined];
+      later.push(() => {
+        const labelSelector = app ? { matchLabels: { app } } : selfSelector();
+        p.affinity = { ...p.affinity, [kind]: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector, topologyKey: key }] } };
+      });
+    } else if (k === 'pvc') p.volumes = [...(p.volumes ?? []), { name: v, persistentVolumeClaim: { claimName: v } }];
+    else if (k === 'priority') p.priority = Number(v);
     else if (k === 'gate') p.gates = [...(p.gates ?? []), v];
     else if (k === 'toleration') p.tolerations = [...(p.tolerations ?? []), { key: v, operator: 'Exists' }];
     else if (k === 'scheduler') p.schedulerName = v;
@@ -58,6 +89,7 @@ function podSpec(name: string, args: string[]): PodSpecLite {
     } else if (k === 'port') p.hostPorts = [...(p.hostPorts ?? []), { port: Number(v) }];
     else p.req![k] = v;
   }
+  for (const f of later) f();
   return p;
 }
 
@@ -68,9 +100,18 @@ class Harness {
   pods = new Map<string, Obj>();
   nodes = new Map<string, Obj>();
   seenEvents = 0;
+  /** Informer deliveries of the scheduler's own writes, applied after each attempt. */
+  private informer: (() => string | undefined)[] = [];
+  private graceful = false;
+  private terminating: string[] = [];
 
   init(args: string[]): void {
     const opts = Object.fromEntries(kv(args));
+    this.graceful = opts.deletion === 'graceful';
+    if (opts.status === 'apply') {
+      this.cluster.onStatusUpdate = (pod, update) => this.informer.push(() => this.applyStatus(pod, update));
+      this.cluster.onDelete = (pod) => this.informer.push(() => this.applyDelete(pod));
+    }
     this.sched = new Scheduler({
       cluster: this.cluster,
       clock: this.clock,
@@ -89,6 +130,57 @@ class Harness {
 
   private ensure(): void {
     if (!this.sched) this.init([]);
+  }
+
+  private bump(pod: Obj, change: (p: Obj) => void): Obj {
+    const next = structuredClone(pod);
+    next.metadata.resourceVersion = String(Number(pod.metadata.resourceVersion) + 1);
+    change(next);
+    return next;
+  }
+
+  private applyStatus(pod: Obj, update: PodStatusUpdate): string | undefined {
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const old = this.pods.get(key);
+    if (!old) return undefined;
+    const next = this.bump(old, (p) => {
+      if (update.condition) p.status.conditions = [...((p.status.conditions ?? []) as Obj[]).filter((c) => c.type !== update.condition!.type), update.condition];
+      if (update.nominatedNodeName !== undefined) p.status.nominatedNodeName = update.nominatedNodeName;
+    });
+    this.pods.set(key, next);
+    this.sched.onPodUpdate(old, next);
+    if (update.nominatedNodeName !== undefined) return `  ~ ${key} nominatedNodeName=${update.nominatedNodeName || '""'}`;
+    if (update.condition?.type === 'DisruptionTarget') return `  ~ ${key} DisruptionTarget=${update.condition.status} (${update.condition.reason})`;
+    return undefined;
+  }
+
+  private applyDelete(pod: Obj): string | undefined {
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const old = this.pods.get(key);
+    if (!old) return undefined;
+    if (this.graceful) {
+      const next = this.bump(old, (p) => (p.metadata.deletionTimestamp = new Date(this.clock.now()).toISOString()));
+      this.pods.set(key, next);
+      this.terminating.push(key);
+      this.sched.onPodUpdate(old, next);
+      return `  ~ ${key} terminating`;
+    }
+    this.pods.delete(key);
+    this.sched.onPodDelete(old);
+    return `  ~ ${key} deleted`;
+  }
+
+  /** Lets preemption's victim deletions finish, then delivers the informer updates. */
+  private async settle(): Promise<string[]> {
+    const fwk = this.sched.profiles.get('default-scheduler');
+    const preemption = fwk?.plugins.get('DefaultPreemption') as { settled?: () => Promise<void> } | undefined;
+    await preemption?.settled?.();
+    const lines: string[] = [];
+    while (this.informer.length > 0) {
+      const line = this.informer.shift()!();
+      if (line) lines.push(line);
+    }
+    return lines;
   }
 
   async run(cmd: string): Promise<string> {
@@ -144,9 +236,53 @@ class Harness {
         for (let r = this.sched.scheduleOne(); r; r = this.sched.scheduleOne()) {
           lines.push(r.outcome === 'Scheduled' ? `${r.pod.key} -> ${r.node}` : `${r.pod.key}: ${r.outcome}: ${r.message ?? ''}`);
           await r.binding;
+          lines.push(...(await this.settle()));
         }
         lines.push(this.queueState());
         return lines.join('\n');
+      }
+      case 'terminate': {
+        // The kubelet is done with the terminating pods: they go away for good.
+        const lines: string[] = [];
+        for (const key of this.terminating.splice(0)) {
+          const p = this.pods.get(key);
+          if (!p) continue;
+          this.pods.delete(key);
+          this.sched.onPodDelete(p);
+          lines.push(`  ~ ${key} deleted`);
+        }
+        lines.push(this.queueState());
+        return lines.join('\n');
+      }
+      case 'add-pdb': {
+        // NAME app=X allowed=N
+        const o = Object.fromEntries(kv(args));
+        this.cluster.pdbs.push({
+          metadata: { name, namespace: 'default' },
+          spec: { selector: { matchLabels: { app: o.app ?? '' } } },
+          status: { disruptionsAllowed: Number(o.allowed ?? 0) },
+        });
+        return '';
+      }
+      case 'add-pvc': {
+        // NAME [volume=PV] [bound] [class=C]
+        const o = Object.fromEntries(kv(args));
+        this.cluster.addObject('PersistentVolumeClaim', {
+          metadata: { name, namespace: 'default', ...('bound' in o ? { annotations: { 'pv.kubernetes.io/bind-completed': 'yes' } } : {}) },
+          spec: { ...(o.volume ? { volumeName: o.volume } : {}), ...(o.class ? { storageClassName: o.class } : {}) },
+          status: { phase: 'bound' in o ? 'Bound' : 'Pending' },
+        });
+        this.sched.onClusterEvent({ resource: 'PersistentVolumeClaim', actionType: ActionType.Add });
+        return this.queueState();
+      }
+      case 'add-pv': {
+        // NAME [zone=Z]: a volume usable only in zone Z
+        const o = Object.fromEntries(kv(args));
+        const required = o.zone ? { nodeSelectorTerms: [{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: [o.zone] }] }] } : undefined;
+        const pv = { metadata: { name }, spec: required ? { nodeAffinity: { required } } : {} };
+        this.cluster.addObject('PersistentVolume', pv);
+        this.sched.onClusterEvent({ resource: 'PersistentVolume', actionType: ActionType.Add }, undefined, pv);
+        return this.queueState();
       }
       case 'queue':
         return this.queueState();
@@ -172,6 +308,7 @@ class Harness {
     const e = this.sched.explain(uid);
     if (!e) return 'no explanation';
     const lines = [`attempt ${e.attempt}: ${e.outcome}${e.selectedNode ? ` on ${e.selectedNode}` : ''}${e.message ? `: ${e.message}` : ''}`];
+    if (e.nominatedNode) lines.push(`  nominated to ${e.nominatedNode}`);
     for (const f of e.filters) {
       const failed = f.plugins.filter((p) => p.code !== 'Success' && p.code !== 'Skip');
       lines.push(`  ${f.node}: ${f.feasible ? 'feasible' : failed.map((p) => `${p.plugin}=${p.code}(${p.reasons.join('; ')})`).join(' ')}`);

@@ -51,7 +51,9 @@ describe('FailedScheduling', () => {
     const { cluster, sched, addPod } = setup({}, threeNodes);
     addPod({ name: 'p', req: { cpu: '2' } });
     const r = sched.scheduleOne()!;
-    const msg = '0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {key: value}.';
+    // DefaultPreemption finds nothing to evict on n1 and cannot help on the tainted nodes.
+    const msg =
+      '0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {key: value}. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.';
     assert.equal(r.outcome, 'Unschedulable');
     assert.equal(r.message, msg);
     assert.deepEqual(
@@ -66,7 +68,9 @@ describe('FailedScheduling', () => {
   });
 
   test('with a PostFilter message appended, as upstream', () => {
-    const registry = inTreeRegistry().register('DefaultPreemption', () => noPreemption);
+    const registry = inTreeRegistry();
+    registry.unregister('DefaultPreemption');
+    registry.register('DefaultPreemption', () => noPreemption);
     const { cluster, sched, addPod } = setup({ registry }, threeNodes);
     addPod({ name: 'p', req: { cpu: '2' } });
     sched.scheduleOne();
@@ -88,7 +92,10 @@ describe('FailedScheduling', () => {
     const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1'] }] }] } } };
     addPod({ name: 'p', req: { cpu: '2' }, affinity });
     sched.scheduleOne();
-    assert.equal(cluster.events[0]!.note, "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity].");
+    assert.equal(
+      cluster.events[0]!.note,
+      "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't satisfy plugin(s) [NodeAffinity]. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.",
+    );
   });
 
   test('a PreFilter rejection is reported once, not per node', () => {
@@ -102,7 +109,7 @@ describe('FailedScheduling', () => {
     };
     addPod({ name: 'p', affinity: conflict });
     sched.scheduleOne();
-    assert.equal(cluster.events[0]!.note, '0/3 nodes are available: pod affinity terms conflict.');
+    assert.equal(cluster.events[0]!.note, '0/3 nodes are available: pod affinity terms conflict. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.');
   });
 
   test('no nodes at all', () => {
@@ -242,7 +249,7 @@ describe('explanations', () => {
     assert.equal(e.pod, 'default/p');
     assert.equal(e.attempt, 1);
     assert.equal(e.numAllNodes, 3);
-    assert.deepEqual(e.skippedFilterPlugins.sort(), ['NodeAffinity', 'NodePorts']);
+    assert.deepEqual(e.skippedFilterPlugins.sort(), ['InterPodAffinity', 'NodeAffinity', 'NodePorts', 'PodTopologySpread', 'VolumeBinding']);
     assert.deepEqual(
       e.filters.map((f) => [f.node, f.feasible]),
       [
@@ -261,9 +268,12 @@ describe('explanations', () => {
         ['NodeAffinity', 'Skip', ''],
         ['NodePorts', 'Skip', ''],
         ['NodeResourcesFit', 'Unschedulable', 'Insufficient cpu'],
+        ['VolumeBinding', 'Skip', ''],
+        ['PodTopologySpread', 'Skip', ''],
+        ['InterPodAffinity', 'Skip', ''],
       ],
     );
-    assert.deepEqual(e.skippedScorePlugins, ['NodeAffinity']);
+    assert.deepEqual(e.skippedScorePlugins, ['NodeAffinity', 'PodTopologySpread', 'InterPodAffinity']);
     const n3 = e.scores.find((s) => s.node === 'n3')!;
     assert.deepEqual(n3.plugins, [
       { plugin: 'TaintToleration', score: 100, weight: 3, weighted: 300 },
@@ -311,7 +321,7 @@ describe('explanations', () => {
     for (const name of ['a', 'b', 'c']) addPod({ name, req: { cpu: '2' } });
     while (sched.scheduleOne());
     assert.equal(sched.explain('uid-default-a'), undefined);
-    assert.equal(sched.explain('uid-default-c')!.message, '0/1 nodes are available: 1 Insufficient cpu.');
+    assert.equal(sched.explain('uid-default-c')!.message, '0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.');
     sched.onPodDelete(makePod({ name: 'c' }));
     assert.equal(sched.explain('uid-default-c'), undefined);
   });

@@ -28,6 +28,13 @@ export interface PodSpecLite {
   images?: string[];
   gates?: string[];
   resourceVersion?: string;
+  topologySpreadConstraints?: Obj[];
+  volumes?: Obj[];
+  preemptionPolicy?: 'Never' | 'PreemptLowerPriority';
+  ownerReferences?: Obj[];
+  /** status.startTime (RFC 3339). */
+  startTime?: string;
+  deletionTimestamp?: string;
 }
 
 export function makePod(p: PodSpecLite): Obj {
@@ -55,6 +62,9 @@ export function makePod(p: PodSpecLite): Obj {
   if (p.affinity) spec.affinity = p.affinity;
   if (p.tolerations) spec.tolerations = p.tolerations;
   if (p.gates) spec.schedulingGates = p.gates.map((name) => ({ name }));
+  if (p.topologySpreadConstraints) spec.topologySpreadConstraints = p.topologySpreadConstraints;
+  if (p.volumes) spec.volumes = p.volumes;
+  if (p.preemptionPolicy) spec.preemptionPolicy = p.preemptionPolicy;
   const ns = p.namespace ?? 'default';
   const pod: Obj = {
     apiVersion: 'v1',
@@ -64,6 +74,9 @@ export function makePod(p: PodSpecLite): Obj {
     status: { phase: 'Pending' },
   };
   if (p.nominatedNodeName) pod.status.nominatedNodeName = p.nominatedNodeName;
+  if (p.startTime) pod.status.startTime = p.startTime;
+  if (p.ownerReferences) pod.metadata.ownerReferences = p.ownerReferences;
+  if (p.deletionTimestamp) pod.metadata.deletionTimestamp = p.deletionTimestamp;
   return pod;
 }
 
@@ -104,6 +117,27 @@ export class FakeCluster implements ClusterAPI {
   /** Fails the next bindings with this error (consumed one per bind). */
   bindErrors: Error[] = [];
   onBind: ((b: Binding) => void) | undefined;
+  /** Called after a pod deletion was recorded (to play the informer). */
+  onDelete: ((pod: Obj) => void) | undefined;
+  /** Called after a status update was recorded (to play the informer). */
+  onStatusUpdate: ((pod: Obj, update: PodStatusUpdate) => void) | undefined;
+  /** Objects served by get/list, by kind (Service, PersistentVolumeClaim, Namespace, ...). */
+  readonly objects = new Map<string, Obj[]>();
+
+  addObject(kind: string, obj: Obj): void {
+    const list = this.objects.get(kind) ?? [];
+    const ns = obj.metadata?.namespace ?? '';
+    const rest = list.filter((o) => (o.metadata?.namespace ?? '') !== ns || o.metadata?.name !== obj.metadata?.name);
+    this.objects.set(kind, [...rest, obj]);
+  }
+
+  get(resource: string, namespace: string, name: string): Obj | undefined {
+    return this.objects.get(resource)?.find((o) => (o.metadata?.namespace ?? '') === namespace && o.metadata?.name === name);
+  }
+
+  list(resource: string): Obj[] {
+    return this.objects.get(resource) ?? [];
+  }
 
   async bind(b: Binding): Promise<void> {
     const err = this.bindErrors.shift();
@@ -118,10 +152,12 @@ export class FakeCluster implements ClusterAPI {
 
   updatePodStatus(pod: Obj, update: PodStatusUpdate): void {
     this.statusUpdates.push({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, update });
+    this.onStatusUpdate?.(pod, update);
   }
 
   async deletePod(pod: Obj): Promise<void> {
     this.deleted.push(`${pod.metadata?.namespace}/${pod.metadata?.name}`);
+    this.onDelete?.(pod);
   }
 
   listPodDisruptionBudgets(): Obj[] {

@@ -233,7 +233,8 @@ export interface SchedulerEvent {
 }
 
 export interface PodCondition {
-  type: 'PodScheduled';
+  /** PodScheduled for failures; DisruptionTarget (reason PreemptionByScheduler) marks preemption victims. */
+  type: 'PodScheduled' | 'DisruptionTarget';
   status: 'True' | 'False';
   reason: string;
   message: string;

@@ -31,31 +31,35 @@ const names = (list: { name: string }[]) => list.map((p) => p.name);
 describe('framework construction', () => {
   test('the default profile expands MultiPoint into the points each plugin implements', () => {
     const f = build();
-    assert.deepEqual(names(f.preEnqueuePlugins), ['SchedulingGates']);
+    assert.deepEqual(names(f.preEnqueuePlugins), ['SchedulingGates', 'DefaultPreemption']);
     assert.deepEqual(names(f.queueSortPlugins), ['PrioritySort']);
-    assert.deepEqual(names(f.preFilterPlugins), ['NodeAffinity', 'NodePorts', 'NodeResourcesFit']);
-    assert.deepEqual(names(f.filterPlugins), ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit']);
-    assert.deepEqual(names(f.preScorePlugins), ['TaintToleration', 'NodeAffinity', 'NodeResourcesFit', 'NodeResourcesBalancedAllocation']);
-    assert.deepEqual(names(f.scorePlugins), ['TaintToleration', 'NodeAffinity', 'NodeResourcesFit', 'NodeResourcesBalancedAllocation', 'ImageLocality']);
+    assert.deepEqual(names(f.preFilterPlugins), ['NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'PodTopologySpread', 'InterPodAffinity']);
+    assert.deepEqual(names(f.filterPlugins), [
+      'NodeUnschedulable',
+      'NodeName',
+      'TaintToleration',
+      'NodeAffinity',
+      'NodePorts',
+      'NodeResourcesFit',
+      'VolumeBinding',
+      'PodTopologySpread',
+      'InterPodAffinity',
+    ]);
+    assert.deepEqual(names(f.postFilterPlugins), ['DefaultPreemption']);
+    assert.deepEqual(names(f.preScorePlugins), ['TaintToleration', 'NodeAffinity', 'NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity', 'NodeResourcesBalancedAllocation']);
+    assert.deepEqual(names(f.scorePlugins), ['TaintToleration', 'NodeAffinity', 'NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity', 'NodeResourcesBalancedAllocation', 'ImageLocality']);
     assert.deepEqual([...f.scoreWeights], [
       ['TaintToleration', 3],
       ['NodeAffinity', 2],
       ['NodeResourcesFit', 1],
+      ['PodTopologySpread', 2],
+      ['InterPodAffinity', 2],
       ['NodeResourcesBalancedAllocation', 1],
       ['ImageLocality', 1],
     ]);
     assert.deepEqual(names(f.bindPlugins), ['DefaultBinder']);
     // Until registered, the rest of upstream's defaults are skipped.
-    assert.deepEqual(f.missingDefaultPlugins, [
-      'VolumeRestrictions',
-      'NodeVolumeLimits',
-      'VolumeBinding',
-      'VolumeZone',
-      'PodTopologySpread',
-      'InterPodAffinity',
-      'DynamicResources',
-      'DefaultPreemption',
-    ]);
+    assert.deepEqual(f.missingDefaultPlugins, ['VolumeRestrictions', 'NodeVolumeLimits', 'VolumeZone', 'DynamicResources']);
   });
 
   test('a score entry overrides the weight and goes first; * drops the other defaults of that point', () => {
@@ -70,7 +74,17 @@ describe('framework construction', () => {
   test('explicit overrides come first, then MultiPoint, then other explicit plugins', () => {
     const registry = inTreeRegistry().register('Custom', () => ({ name: 'Custom', filter: () => null }) as FilterPlugin);
     const f = build({ profiles: [{ plugins: { filter: { enabled: [{ name: 'Custom' }, { name: 'NodePorts' }] }, multiPoint: { disabled: [{ name: 'TaintToleration' }] } } }] }, registry);
-    assert.deepEqual(names(f.filterPlugins), ['NodePorts', 'NodeUnschedulable', 'NodeName', 'NodeAffinity', 'NodeResourcesFit', 'Custom']);
+    assert.deepEqual(names(f.filterPlugins), [
+      'NodePorts',
+      'NodeUnschedulable',
+      'NodeName',
+      'NodeAffinity',
+      'NodeResourcesFit',
+      'VolumeBinding',
+      'PodTopologySpread',
+      'InterPodAffinity',
+      'Custom',
+    ]);
   });
 
   test('a plugin disabled at one point stays at the others', () => {
@@ -106,7 +120,7 @@ describe('running extension points', () => {
     const state = new CycleState();
     const pod = new PodInfo(makePod({ name: 'p' }));
     f.runPreFilterPlugins(state, pod, nodes);
-    assert.deepEqual([...state.skipFilterPlugins].sort(), ['NodeAffinity', 'NodePorts']);
+    assert.deepEqual([...state.skipFilterPlugins].sort(), ['InterPodAffinity', 'NodeAffinity', 'NodePorts', 'PodTopologySpread', 'VolumeBinding']);
   });
 
   test('filters with nominated pods: higher-priority nominated pods count, lower ones do not', () => {
@@ -194,7 +208,7 @@ describe('running extension points', () => {
       .register('P2', () => pf('P2', Status.unschedulable('still nothing')))
       .register('P3', () => pf('P3', null, 'n2'));
     const run = (ps: string[]) =>
-      build({ profiles: [{ plugins: { postFilter: { enabled: ps.map((name) => ({ name })) } } }] }, registry).runPostFilterPlugins(new CycleState(), new PodInfo(makePod({ name: 'p' })), new NodeToStatus());
+      build({ profiles: [{ plugins: { postFilter: { enabled: ps.map((name) => ({ name })), disabled: [{ name: 'DefaultPreemption' }] } } }] }, registry).runPostFilterPlugins(new CycleState(), new PodInfo(makePod({ name: 'p' })), new NodeToStatus());
     const failed = run(['P1', 'P2']);
     assert.equal(failed.status?.code, Code.Unschedulable);
     assert.equal(failed.status!.message(), 'no victims, still nothing');

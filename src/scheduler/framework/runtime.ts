@@ -170,6 +170,8 @@ export class Framework implements Handle {
   private readonly snapshot: SharedLister;
   private readonly nominator: PodNominator;
   private readonly waitingPods = new Map<string, WaitingPodImpl>();
+  private lastFilterSkip: ReadonlySet<string> | undefined;
+  private lastActiveFilters: FilterPlugin[] = [];
   private readonly activateFn: ((pods: Obj[]) => void) | undefined;
 
   constructor(opts: FrameworkOptions) {
@@ -394,13 +396,21 @@ export class Framework implements Handle {
     return null;
   }
 
+  /** The filter plugins not skipped by this skip set; cycles (and their clones) share one set. */
+  private activeFilterPlugins(skip: ReadonlySet<string>): FilterPlugin[] {
+    if (skip !== this.lastFilterSkip) {
+      this.lastFilterSkip = skip;
+      this.lastActiveFilters = skip.size === 0 ? this.filterPlugins : this.filterPlugins.filter((pl) => !skip.has(pl.name));
+    }
+    return this.lastActiveFilters;
+  }
+
   /** Upstream RunFilterPlugins: the first plugin that does not succeed decides. */
   runFilterPlugins(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo): Result {
-    const skip = state.skipFilterPlugins;
-    const plugins = this.filterPlugins;
+    // Per cycle, not per node: with many plugins skipped the per-node loop stays short.
+    const plugins = this.activeFilterPlugins(state.skipFilterPlugins);
     for (let i = 0; i < plugins.length; i++) {
       const pl = plugins[i]!;
-      if (skip.size !== 0 && skip.has(pl.name)) continue;
       const s = pl.filter(state, pod, nodeInfo);
       if (s != null && s.code !== Code.Success) return this.filterFailure(pl.name, s);
     }
