@@ -20,6 +20,7 @@ import { ensureSystemPriorityClasses } from './admission/priority.ts';
 import { defaultAdmissionChain } from './admission/chain.ts';
 import { ResourceQuotas } from './admission/resource-quota.ts';
 import { WebhookConfigurations } from './admission/webhook-plugins.ts';
+import { storePolicySource, ValidatingAdmissionPolicies } from './admission/validating-policy.ts';
 import { ServiceAccountDefaults } from './serviceaccounts.ts';
 import { CsrApi } from './csr.ts';
 import { userOf } from './authz.ts';
@@ -111,6 +112,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const saDefaults = new ServiceAccountDefaults(rest, registry, o.pki.ca.cert, tokens);
   await saDefaults.resume();
   const webhooks = new WebhookConfigurations(rest, registry, () => clock.now());
+  const policies = new ValidatingAdmissionPolicies(storePolicySource(rest, registry), { authorize: (attrs) => rbac.decide(attrs) });
   const quotas = new ResourceQuotas(rest, registry, () => clock.now());
   const csrs = new CsrApi(rest, registry, o.pki.ca, () => clock.now());
   await csrs.resume();
@@ -181,7 +183,10 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     rbac,
     afterWrite: async (info, obj, name) => {
       if (info.group === RBAC_GROUP) rbac.invalidate();
-      if (info.group === 'admissionregistration.k8s.io') webhooks.invalidate();
+      if (info.group === 'admissionregistration.k8s.io') {
+        webhooks.invalidate();
+        policies.invalidate();
+      }
       await saDefaults.afterWrite(info, obj);
       const quotaNs = quotas.touches(info, obj);
       if (quotaNs) quotas.recount(quotaNs);
@@ -221,7 +226,10 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     },
     onDelete: (info, obj, gone) => {
       if (info.group === RBAC_GROUP) rbac.invalidate();
-      if (info.group === 'admissionregistration.k8s.io') webhooks.invalidate();
+      if (info.group === 'admissionregistration.k8s.io') {
+        webhooks.invalidate();
+        policies.invalidate();
+      }
       gc.ownerDeleted(info, gone ? undefined : obj, obj.metadata?.uid, obj.metadata?.namespace);
       if (gone && info.namespaced && obj.metadata?.namespace) quotas.recount(obj.metadata.namespace);
       saDefaults.onDelete(info, obj, gone).catch((err: unknown) => console.error(`kubelite: service account defaults: ${(err as Error).message}`));
@@ -230,7 +238,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     pruneCustom: (obj) => (lookup ? pruneCustomResource(lookup, obj) : []),
     ...(o.bookmarkEveryMs ? { bookmarkEveryMs: o.bookmarkEveryMs } : {}),
     ...(auditor ? { auditor } : {}),
-    admission: defaultAdmissionChain(rest, registry, webhooks, quotas),
+    admission: defaultAdmissionChain(rest, registry, webhooks, quotas, policies),
   });
   const server = https.createServer(
     {

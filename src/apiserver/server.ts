@@ -119,6 +119,8 @@ export interface ApiHandlerOptions {
 const auditRecords = new WeakMap<IncomingMessage, AuditRecord>();
 const responseBodies = new WeakMap<ServerResponse, unknown>();
 const auditAnnotations = new WeakMap<IncomingMessage, Record<string, string>>();
+/** Warnings gathered for a response, sent with an error too (as upstream sends them). */
+const responseWarnings = new WeakMap<ServerResponse, string[]>();
 
 export interface ScalePaths {
   specReplicasPath: string;
@@ -238,7 +240,7 @@ function send(res: ServerResponse, code: number, body: unknown, yaml = false, wa
 
 function sendError(res: ServerResponse, err: unknown): void {
   const se = err instanceof StatusError ? err : internalError(err);
-  send(res, se.code, se.toStatus());
+  send(res, se.code, se.toStatus(), false, responseWarnings.get(res));
 }
 
 function flag(v: string | null): boolean | undefined {
@@ -469,6 +471,7 @@ async function handleResource(
   const rs = o.rest;
 
   const warnings: string[] = [];
+  responseWarnings.set(res, warnings);
   const respondObject = (code: number, obj: Obj) => {
     if (rendering.as === 'Table') {
       send(res, code, o.presenter.table(info, [obj], { resourceVersion: obj.metadata?.resourceVersion }, q.get('includeObject') ?? 'Metadata', true), yaml, warnings);

@@ -13,8 +13,15 @@ import { priority } from './priority.ts';
 import type { ResourceQuotas } from './resource-quota.ts';
 import { serviceAccount } from './service-account.ts';
 import { mutatingWebhooks, validatingWebhooks, type WebhookConfigurations } from './webhook-plugins.ts';
+import type { ValidatingAdmissionPolicies } from './validating-policy.ts';
 
-export function defaultAdmissionChain(rest: ResourceStore, registry: ResourceRegistry, webhooks: WebhookConfigurations, quotas: ResourceQuotas): AdmissionChain {
+export function defaultAdmissionChain(
+  rest: ResourceStore,
+  registry: ResourceRegistry,
+  webhooks: WebhookConfigurations,
+  quotas: ResourceQuotas,
+  policies?: ValidatingAdmissionPolicies,
+): AdmissionChain {
   return new AdmissionChain([
     namespaceLifecycle(rest, registry.get('', 'v1', 'namespaces')!),
     limitRanger(rest, registry),
@@ -24,6 +31,7 @@ export function defaultAdmissionChain(rest: ResourceStore, registry: ResourceReg
     nodeRestriction(),
     podSecurity(rest, registry),
     mutatingWebhooks(webhooks),
+    ...(policies ? [policies.plugin()] : []),
     validatingWebhooks(webhooks),
     quotas.plugin(),
   ]);
