@@ -12,6 +12,7 @@
 // All of it reports upstream's field paths and wording (see validation/errors.ts to print them).
 
 import { invalid, type FieldError } from '../validation/errors.ts';
+import { validateCelRules } from './cel-rules.ts';
 import { goT, goV, isInt64 } from './go.ts';
 import {
   isObj,
@@ -314,8 +315,8 @@ export interface CustomResourceOptions extends CustomResourceMetaOptions {
 /**
  * customResourceStrategy.Validate/ValidateUpdate, in upstream's order: kind and apiVersion
  * (alone when wrong), ObjectMeta, the schema, the scale replicas, embedded resources, then
- * list-type uniqueness (on update only when the stored object had none, as upstream ratchets).
- * CEL rules (x-kubernetes-validations) are not evaluated.
+ * list-type uniqueness (on update only when the stored object had none, as upstream ratchets),
+ * then the CEL rules (x-kubernetes-validations; transition rules and ratcheting on update).
  */
 export function validateCustomResource(obj: unknown, opts: CustomResourceOptions = {}): FieldError[] {
   const typeErrs = validateTypeMeta(obj, opts);
@@ -327,5 +328,6 @@ export function validateCustomResource(obj: unknown, opts: CustomResourceOptions
     ...validateEmbeddedResources(obj, opts.schema),
   ];
   if (opts.old === undefined || validateListTypes(opts.old, opts.schema).length === 0) errs.push(...validateListTypes(obj, opts.schema));
+  errs.push(...validateCelRules(obj, opts.schema, { old: opts.old, schemaErrors: errs }));
   return errs;
 }
