@@ -111,7 +111,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const staticTokens = o.tokenAuthFile ? parseTokenFile(await readFile(o.tokenAuthFile, 'utf8'), o.tokenAuthFile) : new Map<string, UserInfo>();
   const saDefaults = new ServiceAccountDefaults(rest, registry, o.pki.ca.cert, tokens);
   await saDefaults.resume();
-  const webhooks = new WebhookConfigurations(rest, registry, () => clock.now());
+  const webhooks = new WebhookConfigurations(rest, registry, () => clock.now(), (attrs) => rbac.decide(attrs));
   const policies = new ValidatingAdmissionPolicies(storePolicySource(rest, registry), { authorize: (attrs) => rbac.decide(attrs) });
   const quotas = new ResourceQuotas(rest, registry, () => clock.now());
   const csrs = new CsrApi(rest, registry, o.pki.ca, () => clock.now());

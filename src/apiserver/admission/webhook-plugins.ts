@@ -4,7 +4,7 @@
 import type { ResourceRegistry } from '../../api/registry.ts';
 import type { Obj, ResourceStore } from '../rest.ts';
 import type { AdmissionAttributes, AdmissionPlugin } from './index.ts';
-import { WebhookDispatcher, WebhookStatusError, type WebhookAttributes, type WebhookResult } from './webhooks.ts';
+import { WebhookDispatcher, WebhookStatusError, type WebhookAttributes, type WebhookOptions, type WebhookResult } from './webhooks.ts';
 
 export class WebhookConfigurations {
   private cached: Promise<{ mutating: Obj[]; validating: Obj[] }> | undefined;
@@ -14,6 +14,8 @@ export class WebhookConfigurations {
     private readonly rest: ResourceStore,
     private readonly registry: ResourceRegistry,
     now: () => number,
+    /** The authorizer behind matchConditions' `authorizer` (e.g. RBAC's decide). */
+    authorize?: WebhookOptions['authorize'],
   ) {
     const namespaces = registry.get('', 'v1', 'namespaces')!;
     this.dispatcher = new WebhookDispatcher(
@@ -27,7 +29,7 @@ export class WebhookConfigurations {
       },
       // Service references would need a service proxy to reach pods; until the node's proxy
       // exists they resolve to nothing ("no endpoints available").
-      { now },
+      { now, ...(authorize ? { authorize } : {}) },
     );
   }
 

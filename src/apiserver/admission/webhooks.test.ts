@@ -7,6 +7,7 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import * as x509 from '@peculiar/x509';
 import { generatePki, type KeyPair, type Pki } from '../pki.ts';
+import type { Attributes as AuthorizationAttributes } from '../../auth/rbac/authorizer.ts';
 import type { Obj } from '../rest.ts';
 import {
   ruleMatches,
@@ -601,22 +602,152 @@ describe('which webhooks are called', () => {
     await assert.rejects(d.validate(podAttrs()), /connection refused/);
   });
 
-  test('matchConditions cannot be evaluated: Fail refuses with 403, Ignore skips the webhook', async () => {
-    received.length = 0;
-    const conditions = { matchConditions: [{ name: 'only-web', expression: "object.metadata.name == 'web'" }] };
-    const fail = dispatcher({ validating: [config('c', [hook('mc.example.com', '/allow/mc', conditions)])] });
-    const err = await rejection(fail.validate(podAttrs()));
-    assert.equal(err.code, 403);
-    assert.equal(err.reason, 'Forbidden');
-    assert.equal(err.message, 'pods "web" is forbidden: compilation error: matchCondition "only-web": CEL expressions are not supported by this server');
-    const ignore = dispatcher({ validating: [config('c', [hook('mc.example.com', '/allow/mc', { ...conditions, failurePolicy: 'Ignore' })])] });
-    await ignore.validate(podAttrs());
-    assert.equal(calls('/allow/mc').length, 0);
-  });
-
   test('active() tells whether any configuration exists', async () => {
     assert.equal(await dispatcher({}).active(), false);
     assert.equal(await dispatcher({ validating: [config('c', [])] }).active(), true);
+  });
+});
+
+describe('matchConditions', () => {
+  const withConditions = (path: string, conditions: [string, string][], extra: Obj = {}): Obj =>
+    hook('mc.example.com', path, { matchConditions: conditions.map(([name, expression]) => ({ name, expression })), ...extra });
+  const count = async (d: WebhookDispatcher, path: string, a: WebhookAttributes = podAttrs()): Promise<number> => {
+    received.length = 0;
+    await d.validate(a);
+    return calls(path).length;
+  };
+
+  test('a true condition calls the webhook, a false one skips it', async () => {
+    const yes = dispatcher({ validating: [config('c', [withConditions('/allow/mc-true', [['web', "object.metadata.name == 'web'"]])])] });
+    assert.equal(await count(yes, '/allow/mc-true'), 1);
+    const no = dispatcher({ validating: [config('c', [withConditions('/allow/mc-false', [['db', "object.metadata.name == 'db'"]])])] });
+    assert.equal(await count(no, '/allow/mc-false'), 0);
+  });
+
+  test('conditions are looked at only for webhooks whose rules match', async () => {
+    const failing = withConditions('/allow/mc-rules', [['broken', '1/0 == 1']], {
+      rules: [{ operations: ['*'], apiGroups: ['apps'], apiVersions: ['*'], resources: ['*'] }],
+    });
+    assert.equal(await count(dispatcher({ validating: [config('c', [failing])] }), '/allow/mc-rules'), 0);
+  });
+
+  test('an error under Fail refuses the request with 403 and upstream\'s text; under Ignore the webhook is skipped', async () => {
+    const broken: [string, string][] = [['missing', "object.metadata.nope == 'x'"]];
+    const fail = dispatcher({ validating: [config('c', [withConditions('/allow/mc-err', broken)])] });
+    const err = await rejection(fail.validate(podAttrs()));
+    assert.equal(err.code, 403);
+    assert.equal(err.reason, 'Forbidden');
+    assert.equal(err.message, `pods "web" is forbidden: expression 'object.metadata.nope == 'x'' resulted in error: no such key: nope`);
+    assert.deepEqual(err.details, { name: 'web', kind: 'pods' });
+    assert.equal(calls('/allow/mc-err').length, 0);
+
+    const ignore = dispatcher({ validating: [config('c', [withConditions('/allow/mc-err', broken, { failurePolicy: 'Ignore' })])] });
+    assert.equal(await count(ignore, '/allow/mc-err'), 0);
+  });
+
+  test('a false condition skips the webhook even when another errs; several errors are listed', async () => {
+    const skip = dispatcher({
+      validating: [config('c', [withConditions('/allow/mc-mixed', [['broken', '1/0 == 1'], ['db', "object.metadata.name == 'db'"]])])],
+    });
+    assert.equal(await count(skip, '/allow/mc-mixed'), 0);
+
+    const two = dispatcher({
+      validating: [config('c', [withConditions('/allow/mc-mixed', [['a', '1/0 == 1'], ['ok', 'true'], ['b', "object.nope == 'x'"]])])],
+    });
+    const err = await rejection(two.validate(podAttrs()));
+    assert.equal(
+      err.message,
+      `pods "web" is forbidden: [expression '1/0 == 1' resulted in error: division by zero, expression 'object.nope == 'x'' resulted in error: no such key: nope]`,
+    );
+  });
+
+  test('an expression that does not compile is a compilation error, decided by failurePolicy', async () => {
+    const d = dispatcher({ validating: [config('c', [withConditions('/allow/mc-syntax', [['bad', 'object.metadata.name ==']])])] });
+    const err = await rejection(d.validate(podAttrs()));
+    assert.match(err.message, /^pods "web" is forbidden: compilation error: compilation failed: ERROR: <input>:1:24: Syntax error: /);
+  });
+
+  test('request is the AdmissionRequest: request.userInfo.username and request.operation', async () => {
+    const d = dispatcher({
+      validating: [config('c', [withConditions('/allow/mc-user', [['alice', "request.userInfo.username == 'alice' && request.operation == 'CREATE'"]])])],
+    });
+    assert.equal(await count(d, '/allow/mc-user'), 1);
+    assert.equal(await count(d, '/allow/mc-user', podAttrs({ userInfo: { username: 'bob', groups: [] } })), 0);
+    assert.equal(await count(d, '/allow/mc-user', podAttrs({ operation: 'UPDATE', oldObject: pod() })), 0);
+  });
+
+  test('oldObject on UPDATE: only a change of the app label calls the webhook; it is null on CREATE', async () => {
+    const d = dispatcher({
+      validating: [
+        config('c', [
+          withConditions('/allow/mc-old', [['relabelled', 'oldObject != null && oldObject.metadata.labels.app != object.metadata.labels.app']]),
+        ]),
+      ],
+    });
+    const update = (before: string, after: string) => podAttrs({ operation: 'UPDATE', object: pod({ app: after }), oldObject: pod({ app: before }) });
+    assert.equal(await count(d, '/allow/mc-old', update('web', 'db')), 1);
+    assert.equal(await count(d, '/allow/mc-old', update('web', 'web')), 0);
+    assert.equal(await count(d, '/allow/mc-old'), 0);
+  });
+
+  test('mutating: a skipped webhook does not patch; conditions see the object as earlier webhooks left it', async () => {
+    const cond = (expression: string): Obj => ({ matchConditions: [{ name: 'x', expression }] });
+    const d = dispatcher({
+      mutating: [
+        config('c', [
+          hook('a.example.com', '/label-a', cond("object.metadata.name == 'web'")),
+          hook('b.example.com', '/label-b', cond("object.metadata.name == 'db'")),
+          hook('added.example.com', '/add-label', cond("'a' in object.metadata.labels")),
+        ]),
+      ],
+    });
+    received.length = 0;
+    const a = podAttrs();
+    await d.mutate(a);
+    assert.deepEqual(a.object?.metadata?.labels, { app: 'web', a: 'yes', added: 'yes' });
+    assert.equal(calls('/label-b').length, 0);
+  });
+
+  test('authorizer asks the authorize function as the requesting user; without it authorizer is unbound', async () => {
+    const asked: AuthorizationAttributes[] = [];
+    const opts: WebhookOptions = {
+      authorize: async (attrs) => {
+        asked.push(attrs);
+        return { allowed: attrs.user.username === 'alice', reason: '' };
+      },
+    };
+    const cond: [string, string][] = [['may-delete', "authorizer.group('').resource('pods').namespace('default').check('delete').allowed()"]];
+    const cfg = { validating: [config('c', [withConditions('/allow/mc-authz', cond)])] };
+    const d = dispatcher(cfg, opts);
+    assert.equal(await count(d, '/allow/mc-authz'), 1);
+    assert.deepEqual([...asked], [
+      { user: { username: 'alice', groups: ['devs', 'system:authenticated'] }, verb: 'delete', resourceRequest: true, apiGroup: '', resource: 'pods', namespace: 'default' },
+    ]);
+    assert.equal(await count(d, '/allow/mc-authz', podAttrs({ userInfo: { username: 'bob', groups: [] } })), 0);
+
+    const own = dispatcher({ validating: [config('c', [withConditions('/allow/mc-authz', [['own', "authorizer.requestResource.check('create').allowed()"]])])] }, opts);
+    asked.length = 0;
+    assert.equal(await count(own, '/allow/mc-authz'), 1);
+    assert.equal(asked[0]?.verb, 'create');
+    assert.equal(asked[0]?.name, 'web');
+
+    const err = await rejection(dispatcher(cfg).validate(podAttrs()));
+    assert.match(err.message, /resulted in error: no such attribute\(s\): authorizer$/);
+  });
+
+  test('conditions are compiled once per configuration version', async () => {
+    const versioned = (rv: string, expression: string): Obj => ({
+      ...config('c', [hook('mc.example.com', '/allow/mc-cache', { matchConditions: [{ name: 'x', expression }] })]),
+      metadata: { name: 'c', uid: 'u1', resourceVersion: rv },
+    });
+    const cfg = { validating: [versioned('1', 'true')] };
+    const d = dispatcher(cfg);
+    assert.equal(await count(d, '/allow/mc-cache'), 1);
+    // The same version is never recompiled, even if what the source hands back differs.
+    cfg.validating = [versioned('1', 'false')];
+    assert.equal(await count(d, '/allow/mc-cache'), 1);
+    cfg.validating = [versioned('2', 'false')];
+    assert.equal(await count(d, '/allow/mc-cache'), 0);
   });
 });
 

@@ -8,10 +8,14 @@
 //     as a call failure (upstream would fall back to v1beta1).
 //   - matchPolicy Equivalent is treated as Exact: kubelite serves one version per resource, so
 //     there is no equivalent resource to convert to.
-//   - matchConditions are CEL, which kubelite cannot evaluate. A webhook with matchConditions is
-//     handled as upstream handles a condition that fails to evaluate: failurePolicy Fail rejects
-//     the request with 403 (`<resource> "<name>" is forbidden: compilation error: ...`),
-//     Ignore skips the webhook.
+//   - matchConditions are evaluated with kubelite's CEL (src/api/cel), compiled once per
+//     configuration version, with upstream's variables (object, oldObject, request, authorizer)
+//     and cost limits. There is no type checking, so mistakes a typed compile would reject (an
+//     unknown field, a result that is not a bool) show up at evaluation: as an error decided by
+//     failurePolicy, or, for a non-bool result, as a match. `authorizer` is served only when the
+//     owner passes an `authorize` function (otherwise it is unbound: "no such attribute(s):
+//     authorizer"); its checks are asked asynchronously, so a condition waiting on one is
+//     evaluated again once it is answered.
 //   - Reinvocation (reinvocationPolicy IfNeeded) happens inside `mutate`: when a webhook's patch
 //     changed the object, the earlier IfNeeded webhooks are called once more, as upstream's
 //     second admission round does. Changes made by in-tree plugins do not trigger it.
@@ -37,8 +41,11 @@ import { applyJsonPatch, decodeJsonPatch, PatchError } from '../../api/patch/ind
 import { goQ, unmarshalError } from '../../api/patch/gofmt.ts';
 import { deepEqual } from '../../api/patch/json.ts';
 import { goJsonSyntaxError } from '../../api/patch/json-syntax.ts';
+import { CelError, compile as compileCel, PER_CALL_LIMIT, type Program } from '../../api/cel/index.ts';
 import { compileSelector, selectorMatches } from '../../api/validation/meta.ts';
+import type { Attributes as AuthorizationAttributes, Decision } from '../../auth/rbac/authorizer.ts';
 import type { Obj } from '../rest.ts';
+import { AUTHZ_FUNCTIONS, AuthzChecks, authorizerValue, type AuthorizerVal } from './cel-authz.ts';
 
 export type WebhookOperation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 
@@ -75,6 +82,8 @@ export interface WebhookOptions {
   resolveService?: (namespace: string, name: string, port: number) => { host: string; port: number } | undefined;
   /** Clock (ms) for the deadline sent to the webhook as `?timeout=`. */
   now?: () => number;
+  /** The authorizer behind matchConditions' `authorizer` variable (e.g. RBAC's decide). */
+  authorize?: (attrs: AuthorizationAttributes) => Promise<Decision>;
 }
 
 export interface WebhookResult {
@@ -138,6 +147,8 @@ export function isExemptFromWebhooks(a: Pick<WebhookAttributes, 'kind'>): boolea
 interface Hook {
   /** `config/name/n`, unique even when a configuration repeats a webhook name. */
   uid: string;
+  /** Names this version of the webhook: compiled matchConditions are kept under it. */
+  key: string;
   configuration: string;
   name: string;
   spec: Obj;
@@ -148,12 +159,16 @@ function flatten(configs: Obj[]): Hook[] {
   const hooks: Hook[] = [];
   for (const c of sorted) {
     const configuration = String(c?.metadata?.name ?? '');
+    const version = `${String(c?.metadata?.uid ?? '')}/${String(c?.metadata?.resourceVersion ?? '')}`;
     const seen = new Map<string, number>();
     for (const spec of Array.isArray(c?.webhooks) ? (c.webhooks as Obj[]) : []) {
       const name = String(spec?.name ?? '');
       const n = seen.get(name) ?? 0;
       seen.set(name, n + 1);
-      hooks.push({ uid: `${configuration}/${name}/${n}`, configuration, name, spec: spec ?? {} });
+      const uid = `${configuration}/${name}/${n}`;
+      // Without uid and resourceVersion (an object never stored) the conditions themselves tell versions apart.
+      const key = version === '/' ? `${uid}\u0000${JSON.stringify(spec?.matchConditions ?? null)}` : `${version}/${uid}`;
+      hooks.push({ uid, key, configuration, name, spec: spec ?? {} });
     }
   }
   return hooks;
@@ -230,10 +245,19 @@ function forbidden(a: WebhookAttributes, msg: string): WebhookStatusError {
   return new WebhookStatusError(403, 'Forbidden', message, details);
 }
 
-/** Per-call state: namespace labels are looked up once per request. */
+/** Per-request state: namespace labels and authorizer decisions are looked up once per request. */
 class Lookup {
   private readonly cache = new Map<string, Promise<Record<string, string> | undefined>>();
-  constructor(private readonly source: WebhookSource) {}
+  private request: Obj | undefined;
+  readonly checks: AuthzChecks | undefined;
+
+  constructor(
+    private readonly source: WebhookSource,
+    readonly conditions: ConditionCache,
+    authorize: WebhookOptions['authorize'],
+  ) {
+    this.checks = authorize ? new AuthzChecks(authorize) : undefined;
+  }
 
   labels(name: string): Promise<Record<string, string> | undefined> {
     let p = this.cache.get(name);
@@ -242,6 +266,17 @@ class Lookup {
       this.cache.set(name, p);
     }
     return p;
+  }
+
+  /** What matchConditions see; `object` is read afresh, since mutating webhooks change it. */
+  activation(a: WebhookAttributes): Record<string, unknown> {
+    this.request ??= celRequest(a);
+    return {
+      object: a.object ?? null,
+      oldObject: a.oldObject ?? null,
+      request: this.request,
+      ...(this.checks ? { authorizer: authorizerFor(a, this.checks) } : {}),
+    };
   }
 }
 
@@ -292,15 +327,127 @@ async function shouldCall(hook: Hook, a: WebhookAttributes, lookup: Lookup): Pro
   if (!obj.matches && !obj.error) return false;
   if (ns.error) throw ns.error;
   if (obj.error) throw obj.error;
-  const conditions = Array.isArray(hook.spec.matchConditions) ? (hook.spec.matchConditions as Obj[]) : [];
-  if (conditions.length > 0) {
-    if (hook.spec.failurePolicy === 'Ignore') return false;
-    const errs = conditions.map(
-      (c) => `compilation error: matchCondition ${goQ(String(c?.name ?? ''))}: CEL expressions are not supported by this server`,
-    );
-    throw forbidden(a, errs.length === 1 ? errs[0]! : `[${errs.join(', ')}]`);
+  if (Array.isArray(hook.spec.matchConditions) && hook.spec.matchConditions.length > 0) {
+    return conditionsMatch(hook, a, lookup);
   }
   return true;
+}
+
+// --- matchConditions (k8s.io/apiserver/pkg/admission/plugin/webhook/matchconditions) ---------
+
+/** celconfig.RuntimeCELCostBudgetMatchConditions: what one webhook's conditions may spend together. */
+const MATCH_CONDITIONS_COST_BUDGET = 2_500_000;
+const OUT_OF_BUDGET = 'validation failed due to running out of cost budget, no further validation rules will be run';
+/** Rounds of asking the authorizer before a condition's result is taken as it is. */
+const MAX_AUTHZ_ROUNDS = 16;
+const CONDITION_VARIABLES = ['object', 'oldObject', 'request', 'authorizer'];
+
+interface CompiledCondition {
+  expression: string;
+  c: { program: Program } | { error: string };
+}
+
+function compileCondition(expression: string): CompiledCondition {
+  try {
+    return { expression, c: { program: compileCel(expression, { variables: CONDITION_VARIABLES, functions: AUTHZ_FUNCTIONS }) } };
+  } catch (err) {
+    const msg = err instanceof CelError || err instanceof Error ? err.message : String(err);
+    return { expression, c: { error: `compilation failed: ${msg}` } };
+  }
+}
+
+/** Compiled matchConditions by Hook.key, holding only the webhooks of the latest configurations. */
+class ConditionCache {
+  private readonly compiled = new Map<string, CompiledCondition[]>();
+
+  retain(hooks: Hook[]): void {
+    if (this.compiled.size === 0) return;
+    const live = new Set(hooks.map((h) => h.key));
+    for (const key of this.compiled.keys()) if (!live.has(key)) this.compiled.delete(key);
+  }
+
+  get(hook: Hook): CompiledCondition[] {
+    let c = this.compiled.get(hook.key);
+    if (!c) {
+      const conditions = Array.isArray(hook.spec.matchConditions) ? (hook.spec.matchConditions as Obj[]) : [];
+      c = conditions.map((m) => compileCondition(typeof m?.expression === 'string' ? m.expression : ''));
+      this.compiled.set(hook.key, c);
+    }
+    return c;
+  }
+}
+
+/** The AdmissionRequest as CEL sees it: the one sent to webhooks, without uid, object and oldObject. */
+function celRequest(a: WebhookAttributes): Obj {
+  const r: Obj = { ...review('', a).request };
+  delete r.uid;
+  delete r.object;
+  delete r.oldObject;
+  if (r.options === null) delete r.options;
+  return r;
+}
+
+type ConditionOutcome = { value: unknown } | { error: string } | { outOfBudget: true };
+
+/**
+ * Upstream's matcher: every condition is evaluated in order; a false one skips the webhook,
+ * otherwise errors are decided by failurePolicy (Fail refuses the request with 403).
+ */
+async function conditionsMatch(hook: Hook, a: WebhookAttributes, lookup: Lookup): Promise<boolean> {
+  const activation = lookup.activation(a);
+  let remaining = MATCH_CONDITIONS_COST_BUDGET;
+  const errors: string[] = [];
+  let skip = false;
+  for (const c of lookup.conditions.get(hook)) {
+    const r = await evaluateCondition(c, activation, lookup.checks, remaining);
+    if ('outOfBudget' in r) {
+      // Running out of budget ends the evaluation as a whole, whatever came before.
+      errors.splice(0, errors.length, OUT_OF_BUDGET);
+      skip = false;
+      break;
+    }
+    remaining = r.remaining;
+    if ('error' in r.outcome) errors.push(r.outcome.error);
+    else if (r.outcome.value === false) skip = true;
+  }
+  if (skip) return false;
+  if (errors.length === 0) return true;
+  if (hook.spec.failurePolicy === 'Ignore') return false;
+  if (hook.spec.failurePolicy !== undefined && hook.spec.failurePolicy !== 'Fail') return true;
+  const distinct = [...new Set(errors)];
+  throw forbidden(a, distinct.length === 1 ? distinct[0]! : `[${distinct.join(', ')}]`);
+}
+
+async function evaluateCondition(
+  c: CompiledCondition,
+  activation: Record<string, unknown>,
+  checks: AuthzChecks | undefined,
+  remaining: number,
+): Promise<{ outcome: { value: unknown } | { error: string }; remaining: number } | { outOfBudget: true }> {
+  if ('error' in c.c) return { outcome: { error: `compilation error: ${c.c.error}` }, remaining };
+  for (let round = 0; ; round++) {
+    const misses = checks?.misses ?? 0;
+    const r = c.c.program.evaluate(activation, { costLimit: PER_CALL_LIMIT });
+    if (checks && checks.misses !== misses && round < MAX_AUTHZ_ROUNDS) {
+      await checks.settle();
+      continue;
+    }
+    const cost = r.cost ?? 0;
+    if (cost > remaining) return { outOfBudget: true };
+    const outcome = 'error' in r ? { error: `expression '${c.expression}' resulted in error: ${r.error}` } : { value: r.value };
+    return { outcome, remaining: remaining - cost };
+  }
+}
+
+/** `authorizer`, as the requesting user, with `authorizer.requestResource` naming what is requested. */
+function authorizerFor(a: WebhookAttributes, checks: AuthzChecks): AuthorizerVal {
+  return authorizerValue({ username: a.userInfo.username, groups: a.userInfo.groups }, checks, {
+    group: a.resource.group,
+    resource: a.resource.resource,
+    subresource: a.subResource ?? '',
+    namespace: a.namespace ?? '',
+    name: a.name ?? '',
+  });
 }
 
 // --- results --------------------------------------------------------------------------------
@@ -434,6 +581,7 @@ function caFrom(bundle: unknown): string | undefined | Error {
 
 export class WebhookDispatcher {
   private readonly now: () => number;
+  private readonly conditions = { mutating: new ConditionCache(), validating: new ConditionCache() };
 
   constructor(
     private readonly source: WebhookSource,
@@ -451,8 +599,9 @@ export class WebhookDispatcher {
     const sink = new Sink();
     if (isExemptFromWebhooks(a)) return sink.result();
     const hooks = flatten(await this.source.mutating());
+    this.conditions.mutating.retain(hooks);
     if (hooks.length === 0) return sink.result();
-    const lookup = new Lookup(this.source);
+    const lookup = new Lookup(this.source, this.conditions.mutating, this.opts.authorize);
     // Upstream's webhookReinvokeContext: IfNeeded webhooks called so far, and those owed a second call.
     const state = { previous: new Set<string>(), reinvoke: new Set<string>(), again: false };
     try {
@@ -550,8 +699,9 @@ export class WebhookDispatcher {
     const sink = new Sink();
     if (isExemptFromWebhooks(a)) return sink.result();
     const hooks = flatten(await this.source.validating());
+    this.conditions.validating.retain(hooks);
     if (hooks.length === 0) return sink.result();
-    const lookup = new Lookup(this.source);
+    const lookup = new Lookup(this.source, this.conditions.validating, this.opts.authorize);
     const relevant: Hook[] = [];
     try {
       for (const hook of hooks) if (await shouldCall(hook, a, lookup)) relevant.push(hook);
