@@ -317,3 +317,34 @@ export function runTsChild(
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
+
+// ---- pods as the store sees them ----------------------------------------------------------
+
+/**
+ * Follows pod writes in the store (no polling lists): `onBound(key, json)` when a pod first
+ * gets a nodeName, `onDeleting(key)` when it is first marked for deletion.
+ */
+export function followPods(
+  store: import('../src/storage/index.ts').Store,
+  handlers: { onBound?: (key: string, json: string) => void; onDeleting?: (key: string) => void },
+): { stop(): Promise<void> } {
+  const watch = store.watch('/registry/pods/', { prefix: true, prevKv: true });
+  const decoder = new TextDecoder();
+  const done = (async () => {
+    for await (const batch of watch) {
+      for (const e of batch.events) {
+        if (e.type !== 'put') continue;
+        const text = decoder.decode(e.kv.value);
+        const was = e.prevKv ? decoder.decode(e.prevKv.value) : '';
+        if (text.includes('"nodeName":') && !was.includes('"nodeName":')) handlers.onBound?.(e.kv.key, text);
+        if (text.includes('"deletionTimestamp":') && !was.includes('"deletionTimestamp":')) handlers.onDeleting?.(e.kv.key);
+      }
+    }
+  })();
+  return {
+    async stop() {
+      watch.cancel();
+      await done;
+    },
+  };
+}

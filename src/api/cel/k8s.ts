@@ -12,6 +12,7 @@ import {
   nameIsDNSLabel,
   nameIsDNSSubdomain,
 } from '../validation/names.ts';
+import { ipv6Text } from '../../util/ip.ts';
 import { checkStringFormat } from '../structural/formats.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -76,37 +77,9 @@ export class IPAddr implements Opaque {
 }
 
 function ipv6String(b: Uint8Array): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push(((b[2 * i] as number) << 8) | (b[2 * i + 1] as number));
-  // the first longest run of two or more zero groups becomes "::" (RFC 5952)
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const is4in6 = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
+  const is4in6 = b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
   if (is4in6) return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === bestStart) {
-      out += '::';
-      i += bestLen - 1;
-      continue;
-    }
-    if (out && !out.endsWith(':')) out += ':';
-    out += (groups[i] as number).toString(16);
-  }
-  return out;
+  return ipv6Text(b);
 }
 
 class AddrError {

@@ -3,6 +3,7 @@
 // signature is checked as CertificateRequest.CheckSignature checks it. Errors carry Go's words.
 
 import { createPublicKey, verify, constants, type KeyObject } from 'node:crypto';
+import { ipv6Text } from '../../util/ip.ts';
 import {
   children,
   CONTEXT,
@@ -309,27 +310,7 @@ export function ipString(b: Uint8Array): string {
   if (b.length === 4) return [...b].join('.');
   const v4mapped = b.length === 16 && b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff;
   if (v4mapped) return [...b.subarray(12)].join('.');
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((b[i] as number) << 8) | (b[i + 1] as number));
-  // The longest run of two or more zero groups becomes "::" (the first one on a tie).
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  return ipv6Text(b);
 }
 
 function isIA5(b: Uint8Array): boolean {
