@@ -11,7 +11,7 @@ import { generatePki, issueClientCertificate, startApiServer } from '../src/apis
 import { Client } from '../src/client/index.ts';
 import { startScheduler } from '../src/scheduler/run.ts';
 import { openStore } from '../src/storage/index.ts';
-import { now, procRss, sleep, type Metrics, MiB } from './lib.ts';
+import { followPods, now, procRss, sleep, type Metrics, MiB } from './lib.ts';
 
 type Obj = Record<string, any>;
 const SCALE = Number(process.env.KUBELITE_BENCH_SCHED_SCALE ?? 1);
@@ -151,25 +151,16 @@ async function runWorkload(w: Workload): Promise<{ podsPerSecond: number; ms: nu
   // Count bindings as the store sees them (no polling lists), and play an instant kubelet:
   // a pod marked for deletion (a preemption victim) is removed at once.
   const boundSoFar = { init: 0, measure: 0 };
-  const watch = store.watch('/registry/pods/', { prefix: true, prevKv: true });
-  const decoder = new TextDecoder();
-  const watching = (async () => {
-    for await (const batch of watch) {
-      for (const e of batch.events) {
-        if (e.type !== 'put') continue;
-        const text = decoder.decode(e.kv.value);
-        const was = e.prevKv ? decoder.decode(e.prevKv.value) : '';
-        if (text.includes('"nodeName":') && !was.includes('"nodeName":')) {
-          if (text.includes('"name":"measure-')) boundSoFar.measure++;
-          else if (text.includes('"name":"init-')) boundSoFar.init++;
-        }
-        if (text.includes('"deletionTimestamp":') && !was.includes('"deletionTimestamp":')) {
-          const m = /^\/registry\/pods\/([^/]+)\/(.+)$/.exec(e.kv.key);
-          if (m) void rest.delete(podInfo, m[1], m[2]!, { gracePeriodSeconds: 0 }).catch(() => undefined);
-        }
-      }
-    }
-  })();
+  const follower = followPods(store, {
+    onBound: (_key, text) => {
+      if (text.includes('"name":"measure-')) boundSoFar.measure++;
+      else if (text.includes('"name":"init-')) boundSoFar.init++;
+    },
+    onDeleting: (key) => {
+      const m = /^\/registry\/pods\/([^/]+)\/(.+)$/.exec(key);
+      if (m) void rest.delete(podInfo, m[1], m[2]!, { gracePeriodSeconds: 0 }).catch(() => undefined);
+    },
+  });
   const client = new Client({ server: api.url, ca: pki.ca.cert, ...(await issueClientCertificate(pki.ca, 'CN=system:kube-scheduler')) });
   const sched = startScheduler({ client, explanations: { enabled: true }, onError: () => undefined });
   await sched.started;
@@ -187,8 +178,7 @@ async function runWorkload(w: Workload): Promise<{ podsPerSecond: number; ms: nu
   const ms = now() - t1;
   const rss = procRss(process.pid)?.rss ?? 0;
   await sched.stop();
-  watch.cancel();
-  await watching;
+  await follower.stop();
   client.close();
   await api.close();
   await store.close();
