@@ -157,7 +157,8 @@ async function inProcess(metrics: Metrics): Promise<void> {
     const sentAt = new Map<string, number>();
     const watches = Array.from({ length: WATCHERS }, (_, w) =>
       c.watch('/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=' + 0, (e) => {
-        if (e.type !== 'ADDED') return;
+        // The namespace's own kube-root-ca.crt arrives too (resourceVersion 0 lists first).
+        if (e.type !== 'ADDED' || !e.object.metadata.name.startsWith('w-')) return;
         got[w]!++;
         const at = sentAt.get(e.object.metadata.name);
         if (at !== undefined) watchLat.push(now() - at);
