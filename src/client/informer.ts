@@ -7,6 +7,7 @@ import type { Client } from './client.ts';
 import { ApiError, isGone } from './errors.ts';
 import type { Resource } from './resources.ts';
 import { Indexer, Tombstone, keyOf, type IndexFunc, type StoreReader } from './store.ts';
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { sleep } from './timing.ts';
 
 export interface EventHandler<T = Obj> {
@@ -338,6 +339,8 @@ export class SharedInformerFactory {
   /** True when every started informer has synced; false if one stopped or `signal` aborted. */
   async waitForCacheSync(signal?: AbortSignal): Promise<boolean> {
     const started = [...this.informers.values()].filter((i) => i.started);
+    // Each informer listens on the signal while it waits; a dozen are normal, not a leak.
+    if (signal) setMaxListeners(Math.max(getMaxListeners(signal), started.length + 10), signal);
     const results = await Promise.all(started.map((i) => i.waitForSync(signal)));
     return results.every(Boolean);
   }
