@@ -65,7 +65,15 @@ export async function explainPod(name: string, o: { namespace?: string; kubeconf
       if (isNotFound(err)) throw new Error(`pods "${name}" not found in namespace "${ns}"`);
       throw err;
     });
-    const text = pod.metadata?.annotations?.[EXPLANATION_ANNOTATION];
+    // A scheduled pod carries its explanation; an unschedulable one's is on its newest FailedScheduling event.
+    let text: string | undefined = pod.spec?.nodeName ? pod.metadata?.annotations?.[EXPLANATION_ANNOTATION] : undefined;
+    if (!text) {
+      const events = await client.list(resources.events, ns, { fieldSelector: `involvedObject.uid=${pod.metadata.uid},reason=FailedScheduling` });
+      const newest = events.items
+        .filter((e) => e.metadata?.annotations?.[EXPLANATION_ANNOTATION])
+        .sort((a, b) => String(b.lastTimestamp ?? b.eventTime ?? '').localeCompare(String(a.lastTimestamp ?? a.eventTime ?? '')))[0];
+      text = newest?.metadata.annotations[EXPLANATION_ANNOTATION] ?? pod.metadata?.annotations?.[EXPLANATION_ANNOTATION];
+    }
     if (!text) throw new Error(`pod ${ns}/${name} has no scheduling explanation yet (it has not been through a scheduling attempt of kubelite's scheduler)`);
     const e = JSON.parse(text) as CompactExplanation;
     return o.json ? JSON.stringify(e, null, 2) + '\n' : renderExplanation(e);

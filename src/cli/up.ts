@@ -3,9 +3,8 @@
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { generatePki, issueClientCertificate, kubeconfig, loadOrCreatePki, startApiServer, type ApiServerOptions } from '../apiserver/index.ts';
-import { Client } from '../client/index.ts';
-import { startScheduler } from '../scheduler/run.ts';
+import { generatePki, kubeconfig, loadOrCreatePki, startApiServer, type ApiServerOptions } from '../apiserver/index.ts';
+import { startComponents } from './components.ts';
 import { openStore } from '../storage/index.ts';
 
 export interface UpOptions {
@@ -56,12 +55,11 @@ export async function up(options: UpOptions): Promise<void> {
     const pki = options.memory ? await generatePki() : await loadOrCreatePki(join(dataDir, 'pki'));
     const api = await startApiServer({ store, pki, host: options.host, port: options.port, ...options.server });
     const configPath = options.memory ? join(tmpdir(), `kubelite-${process.pid}.kubeconfig`) : join(dataDir, 'kubeconfig');
-    // The scheduler is a client like any other, as the user kube-scheduler's RBAC role names.
-    const schedulerClient = new Client({ server: api.url, ca: pki.ca.cert, ...(await issueClientCertificate(pki.ca, 'CN=system:kube-scheduler')), userAgent: 'kube-scheduler/v1.35.0-kubelite' });
-    const scheduler = startScheduler({
-      client: schedulerClient,
-      ...(options.schedulerConfig ? { config: await readFile(options.schedulerConfig, 'utf8') } : {}),
-      onError: (err, context) => log(`kubelite: scheduler: ${context}: ${(err as Error).message}`),
+    const components = await startComponents({
+      url: api.url,
+      pki,
+      log,
+      ...(options.schedulerConfig ? { schedulerConfig: await readFile(options.schedulerConfig, 'utf8') } : {}),
     });
     try {
       await writeFile(configPath, kubeconfig(pki, api.url), { mode: 0o600 });
@@ -72,8 +70,7 @@ export async function up(options: UpOptions): Promise<void> {
       log(`export KUBECONFIG=${configPath}`);
       log(`kubelite: ${await signal} received, stopping`);
     } finally {
-      await scheduler.stop();
-      schedulerClient.close();
+      await components.stop();
       await api.close();
       if (options.memory) await rm(configPath, { force: true });
     }

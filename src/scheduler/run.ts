@@ -56,7 +56,6 @@ export function startScheduler(o: StartSchedulerOptions): RunningScheduler {
   const pdbs = factory.forResource(resources.poddisruptionbudgets);
   const lookups = new Map<string, Informer>(LOOKUPS.map(([kind, res]) => [kind, factory.forResource(res)]));
   const recorder = new EventRecorder(client, { component: 'default-scheduler', clock });
-  const failuresNoted = new Map<string, string>();
 
   let sched: Scheduler;
   const explanation = (uid: string): string | undefined => {
@@ -77,10 +76,18 @@ export function startScheduler(o: StartSchedulerOptions): RunningScheduler {
         },
         { subresource: 'binding' },
       );
-      failuresNoted.delete(b.uid);
     },
     recordEvent(e) {
-      recorder.event({ apiVersion: 'v1', kind: 'Pod', namespace: e.regarding.namespace, name: e.regarding.name, uid: e.regarding.uid }, e.type, e.reason, e.note);
+      // An unschedulable pod's explanation rides on its FailedScheduling event: the scheduler's
+      // role may write events and pod status, not pod metadata.
+      const why = e.reason === 'FailedScheduling' ? explanation(e.regarding.uid) : undefined;
+      recorder.event(
+        { apiVersion: 'v1', kind: 'Pod', namespace: e.regarding.namespace, name: e.regarding.name, uid: e.regarding.uid },
+        e.type,
+        e.reason,
+        e.note,
+        ...(why ? [{ [EXPLANATION_ANNOTATION]: why }] : []),
+      );
     },
     async updatePodStatus(pod, update) {
       const status: Obj = {};
@@ -90,15 +97,6 @@ export function startScheduler(o: StartSchedulerOptions): RunningScheduler {
       const name = pod.metadata.name;
       try {
         await client.patch(resources.pods, ns, name, 'strategic', { status }, { subresource: 'status' });
-        // An unschedulable pod carries its explanation too, written when its message changes.
-        const message = update.condition?.message;
-        if (message && failuresNoted.get(pod.metadata.uid) !== message) {
-          const why = explanation(pod.metadata.uid);
-          if (why) {
-            failuresNoted.set(pod.metadata.uid, message);
-            await client.patch(resources.pods, ns, name, 'merge', { metadata: { annotations: { [EXPLANATION_ANNOTATION]: why } } });
-          }
-        }
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -119,9 +117,7 @@ export function startScheduler(o: StartSchedulerOptions): RunningScheduler {
     onAdd: (p) => sched.onPodAdd(p),
     onUpdate: (a, b) => sched.onPodUpdate(a, b),
     onDelete: (p) => {
-      const obj = unwrap(p);
-      failuresNoted.delete(obj.metadata?.uid);
-      sched.onPodDelete(obj);
+      sched.onPodDelete(unwrap(p));
     },
   });
   nodes.addEventHandler({

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePki, kubeconfig, startApiServer, type ApiServer, type ApiServerOptions } from '../../src/apiserver/index.ts';
+import { startComponents } from '../../src/cli/components.ts';
 import { openStore, type EmbeddedStore } from '../../src/storage/index.ts';
 
 const CLIENTS = new URL('../../.cache/clients/', import.meta.url).pathname;
@@ -57,11 +58,18 @@ export function run(bin: string, args: string[], options: { stdin?: string; env?
   });
 }
 
-export async function startCluster(options: Partial<Omit<ApiServerOptions, 'store' | 'pki' | 'port'>> = {}): Promise<TestCluster> {
+export async function startCluster(
+  options: Partial<Omit<ApiServerOptions, 'store' | 'pki' | 'port'>> & {
+    /** Also run the scheduler and the controller manager, with their own identities, as `kubelite up` does. */
+    components?: boolean;
+  } = {},
+): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'kubelite-e2e-'));
   const store = await openStore({});
   const pki = await generatePki();
-  const api = await startApiServer({ store, pki, port: 0, ...options });
+  const { components: withComponents, ...serverOptions } = options;
+  const api = await startApiServer({ store, pki, port: 0, ...serverOptions });
+  const components = withComponents ? await startComponents({ url: api.url, pki, log: (line) => process.stderr.write(`${line}\n`) }) : undefined;
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfig(pki, api.url), { mode: 0o600 });
   // kubectl caches discovery under HOME; a private HOME keeps runs independent.
@@ -78,6 +86,7 @@ export async function startCluster(options: Partial<Omit<ApiServerOptions, 'stor
       return r.stdout;
     },
     async stop() {
+      await components?.stop();
       await api.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '../../src/client/index.ts';
-import { startScheduler, type RunningScheduler } from '../../src/scheduler/run.ts';
 import { SimNodes } from '../../src/sim/nodes.ts';
 import { missingClient, run, startCluster, waitFor, type TestCluster } from './harness.ts';
 
@@ -15,9 +14,8 @@ describe('scheduler on simulated nodes', { skip: missingClient('v35') }, () => {
   let c: TestCluster;
   let client: Client;
   let sim: SimNodes;
-  let sched: RunningScheduler;
   before(async () => {
-    c = await startCluster();
+    c = await startCluster({ components: true });
     client = Client.fromKubeconfig(c.kubeconfigPath);
     const capacity = { cpu: '4', memory: '8Gi', pods: '110' };
     sim = new SimNodes({
@@ -31,11 +29,8 @@ describe('scheduler on simulated nodes', { skip: missingClient('v35') }, () => {
       },
     });
     await sim.start();
-    sched = startScheduler({ client: Client.fromKubeconfig(c.kubeconfigPath) });
-    await sched.started;
   });
   after(async () => {
-    await sched?.stop();
     await sim?.stop();
     client?.close();
     await c?.stop();

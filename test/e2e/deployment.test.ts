@@ -1,0 +1,61 @@
+// Deployments end to end with the real kubectl: the controller manager (ReplicaSet and
+// Deployment controllers), the scheduler and simulated nodes together, as in a cluster.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '../../src/client/index.ts';
+import { SimNodes } from '../../src/sim/nodes.ts';
+import { missingClient, startCluster, waitFor, type TestCluster } from './harness.ts';
+
+describe('deployments on simulated nodes', { skip: missingClient('v35') }, () => {
+  let c: TestCluster;
+  let client: Client;
+  let sim: SimNodes;
+  before(async () => {
+    // The scheduler and the controllers as in `kubelite up`: each as its own user, so RBAC is real.
+    c = await startCluster({ components: true });
+    client = Client.fromKubeconfig(c.kubeconfigPath);
+    sim = new SimNodes({ client, config: { nodes: [{ prefix: 'n', count: 3, capacity: { cpu: '8', memory: '16Gi', pods: '110' } }] } });
+    await sim.start();
+  });
+  after(async () => {
+    await sim?.stop();
+    client?.close();
+    await c?.stop();
+  });
+
+  const pods = async () => (await c.k('get', 'pods', '-l', 'app=web', '--no-headers')).split('\n').filter(Boolean);
+
+  it('kubectl create deployment runs its pods and rollout status waits for them', async () => {
+    await c.k('create', 'deployment', 'web', '--image=nginx:1.26', '--replicas=3');
+    const status = await c.kubectl(['rollout', 'status', 'deployment/web', '--timeout=60s']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /deployment "web" successfully rolled out/);
+    const running = await pods();
+    assert.equal(running.length, 3);
+    for (const line of running) assert.match(line, /^web-[a-z0-9]+-[a-z0-9]{5}\s+1\/1\s+Running/);
+    assert.match(await c.k('get', 'deployment', 'web'), /web\s+3\/3\s+3\s+3/);
+  });
+
+  it('scales up and down', async () => {
+    await c.k('scale', 'deployment', 'web', '--replicas=5');
+    await waitFor('5 pods', async () => ((await pods()).length === 5 ? true : undefined), 30_000);
+    await c.k('scale', 'deployment', 'web', '--replicas=2');
+    await waitFor('2 pods', async () => ((await pods()).filter((l) => /Running/.test(l)).length === 2 && (await pods()).length === 2 ? true : undefined), 30_000);
+  });
+
+  it('a new image rolls out, history has both revisions, and undo goes back', async () => {
+    await c.k('set', 'image', 'deployment/web', 'nginx=nginx:1.27');
+    const status = await c.kubectl(['rollout', 'status', 'deployment/web', '--timeout=60s']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal(await c.k('get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].spec.containers[0].image}'), 'nginx:1.27 nginx:1.27');
+    const history = await c.k('rollout', 'history', 'deployment/web');
+    assert.match(history, /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
+    await c.k('rollout', 'undo', 'deployment/web');
+    const back = await c.kubectl(['rollout', 'status', 'deployment/web', '--timeout=60s']);
+    assert.equal(back.code, 0, back.stderr);
+    await waitFor('the old image back', async () =>
+      (await c.k('get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].spec.containers[0].image}')) === 'nginx:1.26 nginx:1.26' ? true : undefined,
+    30_000);
+    assert.equal(await c.k('get', 'deployment', 'web', '-o', 'jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}'), '3');
+  });
+});
