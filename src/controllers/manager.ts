@@ -8,6 +8,9 @@ import { realClock, type Clock } from '../util/clock.ts';
 import type { Controller } from './controller.ts';
 import { DeploymentController } from './deployment/index.ts';
 import { ReplicaSetController } from './replicaset/index.ts';
+import { JobController } from './job/index.ts';
+import { TTLAfterFinishedController } from './job/ttl.ts';
+import { CronJobController } from './cronjob/index.ts';
 
 export interface ControllerContext {
   client: Client;
@@ -29,6 +32,21 @@ export const CONTROLLERS: Record<string, { workers: number; account: string; mak
     workers: 5,
     account: 'deployment-controller',
     make: (c) => new DeploymentController({ client: c.client, factory: c.factory, clock: c.clock, recorder: c.recorder('deployment-controller'), ...(c.onError ? { onError: c.onError } : {}) }),
+  },
+  job: {
+    workers: 5,
+    account: 'job-controller',
+    make: (c) => new JobController({ client: c.client, factory: c.factory, clock: c.clock, recorder: c.recorder('job-controller'), ...(c.onError ? { onError: c.onError } : {}) }),
+  },
+  cronjob: {
+    workers: 5,
+    account: 'cronjob-controller',
+    make: (c) => new CronJobController({ client: c.client, factory: c.factory, clock: c.clock, recorder: c.recorder('cronjob-controller'), ...(c.onError ? { onError: c.onError } : {}) }),
+  },
+  'ttl-after-finished': {
+    workers: 5,
+    account: 'ttl-after-finished-controller',
+    make: (c) => new TTLAfterFinishedController({ client: c.client, factory: c.factory, clock: c.clock, ...(c.onError ? { onError: c.onError } : {}) }),
   },
 };
 

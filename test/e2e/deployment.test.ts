@@ -59,3 +59,28 @@ describe('deployments on simulated nodes', { skip: missingClient('v35') }, () =>
     assert.equal(await c.k('get', 'deployment', 'web', '-o', 'jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}'), '3');
   });
 });
+
+describe('jobs on simulated nodes', { skip: missingClient('v35') }, () => {
+  let c: TestCluster;
+  let client: Client;
+  let sim: SimNodes;
+  before(async () => {
+    c = await startCluster({ components: true });
+    client = Client.fromKubeconfig(c.kubeconfigPath);
+    sim = new SimNodes({ client, config: { nodes: [{ prefix: 'n', count: 2 }], jobCompleteMs: 50 } });
+    await sim.start();
+  });
+  after(async () => {
+    await sim?.stop();
+    client?.close();
+    await c?.stop();
+  });
+
+  it('a Job runs its pods to completion and kubectl wait sees it complete', async () => {
+    await c.k('create', 'job', 'pi', '--image=perl:5.34');
+    const done = await c.kubectl(['wait', '--for=condition=complete', 'job/pi', '--timeout=60s']);
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal(done.stdout, 'job.batch/pi condition met\n');
+    assert.match(await c.k('get', 'job', 'pi'), /pi\s+Complete\s+1\/1/);
+  });
+});
