@@ -11,6 +11,8 @@ import { ReplicaSetController } from './replicaset/index.ts';
 import { JobController } from './job/index.ts';
 import { TTLAfterFinishedController } from './job/ttl.ts';
 import { CronJobController } from './cronjob/index.ts';
+import { DaemonSetController } from './daemonset/index.ts';
+import { StatefulSetController } from './statefulset/index.ts';
 
 export interface ControllerContext {
   client: Client;
@@ -32,6 +34,16 @@ export const CONTROLLERS: Record<string, { workers: number; account: string; mak
     workers: 5,
     account: 'deployment-controller',
     make: (c) => new DeploymentController({ client: c.client, factory: c.factory, clock: c.clock, recorder: c.recorder('deployment-controller'), ...(c.onError ? { onError: c.onError } : {}) }),
+  },
+  daemonset: {
+    workers: 2,
+    account: 'daemon-set-controller',
+    make: (c) => new DaemonSetController({ client: c.client, factory: c.factory, clock: c.clock, recorder: c.recorder('daemonset-controller'), ...(c.onError ? { onError: c.onError } : {}) }),
+  },
+  statefulset: {
+    workers: 5,
+    account: 'statefulset-controller',
+    make: (c) => new StatefulSetController({ client: c.client, factory: c.factory, clock: c.clock, recorder: c.recorder('statefulset-controller'), ...(c.onError ? { onError: c.onError } : {}) }),
   },
   job: {
     workers: 5,

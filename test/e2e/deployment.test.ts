@@ -60,6 +60,53 @@ describe('deployments on simulated nodes', { skip: missingClient('v35') }, () =>
   });
 });
 
+describe('daemonsets and statefulsets on simulated nodes', { skip: missingClient('v35') }, () => {
+  let c: TestCluster;
+  let client: Client;
+  const sims: SimNodes[] = [];
+  before(async () => {
+    c = await startCluster({ components: true });
+    client = Client.fromKubeconfig(c.kubeconfigPath);
+    const sim = new SimNodes({ client, config: { nodes: [{ prefix: 'n', count: 3 }] } });
+    await sim.start();
+    sims.push(sim);
+  });
+  after(async () => {
+    for (const s of sims) await s.stop();
+    client?.close();
+    await c?.stop();
+  });
+
+  it('a DaemonSet covers every node and follows a new one', async () => {
+    await c.kubectl(['apply', '-f', '-'], {
+      stdin: 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n    spec: {containers: [{name: a, image: busybox}]}\n',
+    });
+    const status = await c.kubectl(['rollout', 'status', 'daemonset/agent', '--timeout=60s']);
+    assert.equal(status.code, 0, status.stderr);
+    const nodesOf = async () => (await c.k('get', 'pods', '-l', 'app=agent', '-o', 'jsonpath={.items[*].spec.nodeName}')).split(' ').filter(Boolean).sort();
+    assert.deepEqual(await nodesOf(), ['n-0', 'n-1', 'n-2']);
+    const more = new SimNodes({ client, config: { nodes: [{ prefix: 'late', count: 1 }] } });
+    await more.start();
+    sims.push(more);
+    await waitFor('a pod on the new node', async () => ((await nodesOf()).includes('late-0') ? true : undefined), 30_000);
+  });
+
+  // (Without a PV controller, claims from volumeClaimTemplates stay unbound and the scheduler
+  // keeps such pods pending, as upstream would; the controller's tests cover the claims.)
+  it('a StatefulSet starts its pods in order', async () => {
+    await c.kubectl(['apply', '-f', '-'], {
+      stdin:
+        'apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  serviceName: db\n  replicas: 3\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    spec: {containers: [{name: d, image: postgres}]}\n',
+    });
+    const status = await c.kubectl(['rollout', 'status', 'statefulset/db', '--timeout=60s']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal(await c.k('get', 'pods', '-l', 'app=db', '-o', 'jsonpath={.items[*].metadata.name}'), 'db-0 db-1 db-2');
+    const created = (await c.k('get', 'pods', '-l', 'app=db', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.metadata.creationTimestamp} {end}')).trim().split(' ');
+    const times = created.map((x) => Date.parse(x.split('=')[1]!));
+    assert.ok(times[0]! <= times[1]! && times[1]! <= times[2]!, `created in order: ${created}`);
+  });
+});
+
 describe('jobs on simulated nodes', { skip: missingClient('v35') }, () => {
   let c: TestCluster;
   let client: Client;
