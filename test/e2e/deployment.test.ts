@@ -2,24 +2,16 @@
 // Deployment controllers), the scheduler and simulated nodes together, as in a cluster.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client } from '../../src/client/index.ts';
 import { SimNodes } from '../../src/sim/nodes.ts';
 import { missingClient, startCluster, waitFor, type TestCluster } from './harness.ts';
 
 describe('deployments on simulated nodes', { skip: missingClient('v35') }, () => {
   let c: TestCluster;
-  let client: Client;
-  let sim: SimNodes;
   before(async () => {
     // The scheduler and the controllers as in `kubelite up`: each as its own user, so RBAC is real.
-    c = await startCluster({ components: true });
-    client = Client.fromKubeconfig(c.kubeconfigPath);
-    sim = new SimNodes({ client, config: { nodes: [{ prefix: 'n', count: 3, capacity: { cpu: '8', memory: '16Gi', pods: '110' } }] } });
-    await sim.start();
+    c = await startCluster({ components: true, sim: { nodes: [{ prefix: 'n', count: 3, capacity: { cpu: '8', memory: '16Gi', pods: '110' } }] } });
   });
   after(async () => {
-    await sim?.stop();
-    client?.close();
     await c?.stop();
   });
 
@@ -62,18 +54,12 @@ describe('deployments on simulated nodes', { skip: missingClient('v35') }, () =>
 
 describe('daemonsets and statefulsets on simulated nodes', { skip: missingClient('v35') }, () => {
   let c: TestCluster;
-  let client: Client;
-  const sims: SimNodes[] = [];
+  let more: SimNodes | undefined;
   before(async () => {
-    c = await startCluster({ components: true });
-    client = Client.fromKubeconfig(c.kubeconfigPath);
-    const sim = new SimNodes({ client, config: { nodes: [{ prefix: 'n', count: 3 }] } });
-    await sim.start();
-    sims.push(sim);
+    c = await startCluster({ components: true, sim: { nodes: [{ prefix: 'n', count: 3 }] } });
   });
   after(async () => {
-    for (const s of sims) await s.stop();
-    client?.close();
+    await more?.stop();
     await c?.stop();
   });
 
@@ -85,9 +71,8 @@ describe('daemonsets and statefulsets on simulated nodes', { skip: missingClient
     assert.equal(status.code, 0, status.stderr);
     const nodesOf = async () => (await c.k('get', 'pods', '-l', 'app=agent', '-o', 'jsonpath={.items[*].spec.nodeName}')).split(' ').filter(Boolean).sort();
     assert.deepEqual(await nodesOf(), ['n-0', 'n-1', 'n-2']);
-    const more = new SimNodes({ client, config: { nodes: [{ prefix: 'late', count: 1 }] } });
+    more = new SimNodes({ client: c.client, config: { nodes: [{ prefix: 'late', count: 1 }] } });
     await more.start();
-    sims.push(more);
     await waitFor('a pod on the new node', async () => ((await nodesOf()).includes('late-0') ? true : undefined), 30_000);
   });
 
@@ -109,17 +94,10 @@ describe('daemonsets and statefulsets on simulated nodes', { skip: missingClient
 
 describe('jobs on simulated nodes', { skip: missingClient('v35') }, () => {
   let c: TestCluster;
-  let client: Client;
-  let sim: SimNodes;
   before(async () => {
-    c = await startCluster({ components: true });
-    client = Client.fromKubeconfig(c.kubeconfigPath);
-    sim = new SimNodes({ client, config: { nodes: [{ prefix: 'n', count: 2 }], jobCompleteMs: 50 } });
-    await sim.start();
+    c = await startCluster({ components: true, sim: { nodes: [{ prefix: 'n', count: 2 }], jobCompleteMs: 50 } });
   });
   after(async () => {
-    await sim?.stop();
-    client?.close();
     await c?.stop();
   });
 

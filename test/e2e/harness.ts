@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePki, kubeconfig, startApiServer, type ApiServer, type ApiServerOptions } from '../../src/apiserver/index.ts';
 import { startComponents } from '../../src/cli/components.ts';
+import { Client } from '../../src/client/index.ts';
+import { SimNodes, type SimConfig } from '../../src/sim/nodes.ts';
 import { openStore, type EmbeddedStore } from '../../src/storage/index.ts';
 
 const CLIENTS = new URL('../../.cache/clients/', import.meta.url).pathname;
@@ -42,6 +44,10 @@ export interface TestCluster {
   kubectl(args: string[], options?: { version?: ClientVersion; stdin?: string; env?: Record<string, string> }): Promise<RunResult>;
   /** kubectl that must succeed; returns stdout. */
   k(...args: string[]): Promise<string>;
+  /** The admin's client, for tests that drive the API directly (simulated nodes use it too). */
+  client: Client;
+  /** Simulated nodes started with the cluster, if any were asked for. */
+  sim?: SimNodes;
   stop(): Promise<void>;
 }
 
@@ -62,23 +68,30 @@ export async function startCluster(
   options: Partial<Omit<ApiServerOptions, 'store' | 'pki' | 'port'>> & {
     /** Also run the scheduler and the controller manager, with their own identities, as `kubelite up` does. */
     components?: boolean;
+    /** Simulated nodes to start (with the admin's client, as `kubelite sim nodes` would). */
+    sim?: SimConfig;
   } = {},
 ): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'kubelite-e2e-'));
   const store = await openStore({});
   const pki = await generatePki();
-  const { components: withComponents, ...serverOptions } = options;
+  const { components: withComponents, sim: simConfig, ...serverOptions } = options;
   const api = await startApiServer({ store, pki, port: 0, ...serverOptions });
   const components = withComponents ? await startComponents({ url: api.url, pki, log: (line) => process.stderr.write(`${line}\n`) }) : undefined;
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfig(pki, api.url), { mode: 0o600 });
   // kubectl caches discovery under HOME; a private HOME keeps runs independent.
   const env = { KUBECONFIG: kubeconfigPath, HOME: dir, KUBECACHEDIR: join(dir, 'cache') };
+  const client = Client.fromKubeconfig(kubeconfig(pki, api.url) + '\n');
+  const sim = simConfig ? new SimNodes({ client, config: simConfig }) : undefined;
+  await sim?.start();
   const cluster: TestCluster = {
     api,
     store,
     dir,
     kubeconfigPath,
+    client,
+    ...(sim ? { sim } : {}),
     kubectl: (args, o = {}) => run(kubectlPath(o.version), args, { ...(o.stdin !== undefined ? { stdin: o.stdin } : {}), env: { ...env, ...o.env } }),
     async k(...args) {
       const r = await cluster.kubectl(args);
@@ -86,6 +99,8 @@ export async function startCluster(
       return r.stdout;
     },
     async stop() {
+      await sim?.stop();
+      client.close();
       await components?.stop();
       await api.close();
       await store.close();

@@ -4,23 +4,17 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Client } from '../../src/client/index.ts';
-import { SimNodes } from '../../src/sim/nodes.ts';
 import { missingClient, run, startCluster, waitFor, type TestCluster } from './harness.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/kubelite.mjs', import.meta.url));
 
 describe('scheduler on simulated nodes', { skip: missingClient('v35') }, () => {
   let c: TestCluster;
-  let client: Client;
-  let sim: SimNodes;
   before(async () => {
-    c = await startCluster({ components: true });
-    client = Client.fromKubeconfig(c.kubeconfigPath);
     const capacity = { cpu: '4', memory: '8Gi', pods: '110' };
-    sim = new SimNodes({
-      client,
-      config: {
+    c = await startCluster({
+      components: true,
+      sim: {
         nodes: [
           { prefix: 'a', count: 2, capacity, labels: { 'topology.kubernetes.io/zone': 'zone-a' } },
           { prefix: 'b', count: 1, capacity, labels: { 'topology.kubernetes.io/zone': 'zone-b', disk: 'ssd' } },
@@ -28,11 +22,8 @@ describe('scheduler on simulated nodes', { skip: missingClient('v35') }, () => {
         ],
       },
     });
-    await sim.start();
   });
   after(async () => {
-    await sim?.stop();
-    client?.close();
     await c?.stop();
   });
 

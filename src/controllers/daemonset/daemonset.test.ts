@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, test } from 'node:test';
-import { SharedInformerFactory, resources, type Client } from '../../client/index.ts';
-import { startEnv, type TestEnv } from '../../client/test-env.ts';
+import { resources, type Client } from '../../client/index.ts';
+import type { TestEnv } from '../../client/test-env.ts';
 import { ManualClock } from '../../util/clock.ts';
-import { activePods, eventually, markReady, podTemplate, sleep } from '../testing.ts';
+import { activePods, eventually, markReady, podTemplate, sleep, startControllerTestEnv, type ControllerTestEnv } from '../testing.ts';
 import { CONTROLLER_REVISION_HASH, controllerRevisions } from './history.ts';
-import { DaemonSetController, daemonTolerations, nodeShouldRunDaemonPod, pinToNode, targetNode, updateBudget } from './index.ts';
+import { daemonTolerations, nodeShouldRunDaemonPod, pinToNode, targetNode, updateBudget } from './index.ts';
 
 type Obj = Record<string, any>;
 
@@ -19,29 +19,18 @@ const ds = (name: string, extra: Obj = {}, tmpl: Obj = podTemplate({ app: name }
 const node = (name: string, o: Obj = {}) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: o.labels ?? {} }, spec: o.taints ? { taints: o.taints } : {} });
 
 describe('DaemonSet controller against an API server', () => {
+  // The controller as the manager runs it, on a ManualClock, against a real API server.
+  let t: ControllerTestEnv;
   let env: TestEnv;
   let client: Client;
-  const clock = new ManualClock(Date.now());
-  const errors: unknown[] = [];
-  let factory: SharedInformerFactory;
-  const ac = new AbortController();
-  let running: Promise<void>;
-
+  let clock: ManualClock;
+  let errors: unknown[];
   before(async () => {
-    env = await startEnv();
-    client = env.client;
-    const cm = env.newClient('controller-manager');
-    factory = new SharedInformerFactory(cm, { clock });
-    const c = new DaemonSetController({ client: cm, factory, clock, onError: (_k, e) => errors.push(e) });
-    factory.start();
-    await factory.waitForCacheSync(ac.signal);
-    running = c.run(2, ac.signal);
+    t = await startControllerTestEnv(['daemonset']);
+    ({ env, client, clock, errors } = t);
   });
   after(async () => {
-    ac.abort();
-    await running;
-    await factory.shutdown();
-    await env.close();
+    await t.close();
   });
 
   const nodesOf = async (sel: string) => (await activePods(client, sel)).map((p) => targetNode(p)).sort();

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, test } from 'node:test';
-import { SharedInformerFactory, resources, type Client } from '../../client/index.ts';
-import { startEnv, type TestEnv } from '../../client/test-env.ts';
+import { resources, type Client } from '../../client/index.ts';
+import type { TestEnv } from '../../client/test-env.ts';
 import { ManualClock } from '../../util/clock.ts';
 import { CONTROLLER_REVISION_HASH } from '../daemonset/history.ts';
-import { activePods, eventually, markReady, podTemplate, sleep } from '../testing.ts';
-import { POD_INDEX_LABEL, POD_NAME_LABEL, StatefulSetController, claimOwnerRefs, newPod, ordinalOf } from './index.ts';
+import { activePods, eventually, markReady, podTemplate, sleep, startControllerTestEnv, type ControllerTestEnv } from '../testing.ts';
+import { POD_INDEX_LABEL, POD_NAME_LABEL, claimOwnerRefs, newPod, ordinalOf } from './index.ts';
 
 type Obj = Record<string, any>;
 
@@ -19,29 +19,18 @@ const sts = (name: string, replicas: number, extra: Obj = {}) => ({
 const claimTemplate = { metadata: { name: 'www' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } };
 
 describe('StatefulSet controller against an API server', () => {
+  // The controller as the manager runs it, on a ManualClock, against a real API server.
+  let t: ControllerTestEnv;
   let env: TestEnv;
   let client: Client;
-  const clock = new ManualClock(Date.now());
-  const errors: unknown[] = [];
-  let factory: SharedInformerFactory;
-  const ac = new AbortController();
-  let running: Promise<void>;
-
+  let clock: ManualClock;
+  let errors: unknown[];
   before(async () => {
-    env = await startEnv();
-    client = env.client;
-    const cm = env.newClient('controller-manager');
-    factory = new SharedInformerFactory(cm, { clock });
-    const c = new StatefulSetController({ client: cm, factory, clock, onError: (_k, e) => errors.push(e) });
-    factory.start();
-    await factory.waitForCacheSync(ac.signal);
-    running = c.run(2, ac.signal);
+    t = await startControllerTestEnv(['statefulset']);
+    ({ env, client, clock, errors } = t);
   });
   after(async () => {
-    ac.abort();
-    await running;
-    await factory.shutdown();
-    await env.close();
+    await t.close();
   });
 
   const names = async (sel: string) => (await activePods(client, sel)).map((p) => p.metadata.name).sort();
