@@ -13,6 +13,8 @@ import { TTLAfterFinishedController } from './job/ttl.ts';
 import { CronJobController } from './cronjob/index.ts';
 import { DaemonSetController } from './daemonset/index.ts';
 import { StatefulSetController } from './statefulset/index.ts';
+import { EndpointsController } from './endpoints/index.ts';
+import { EndpointSliceController } from './endpointslice/index.ts';
 
 export interface ControllerContext {
   client: Client;
@@ -44,6 +46,16 @@ export const CONTROLLERS: Record<string, { workers: number; account: string; mak
     workers: 5,
     account: 'statefulset-controller',
     make: (c) => new StatefulSetController({ client: c.client, factory: c.factory, clock: c.clock, recorder: c.recorder('statefulset-controller'), ...(c.onError ? { onError: c.onError } : {}) }),
+  },
+  endpoint: {
+    workers: 5,
+    account: 'endpoint-controller',
+    make: (c) => new EndpointsController({ client: c.client, factory: c.factory, clock: c.clock, recorder: c.recorder('endpoint-controller'), ...(c.onError ? { onError: c.onError } : {}) }),
+  },
+  endpointslice: {
+    workers: 5,
+    account: 'endpointslice-controller',
+    make: (c) => new EndpointSliceController({ client: c.client, factory: c.factory, clock: c.clock, recorder: c.recorder('endpointslice-controller'), ...(c.onError ? { onError: c.onError } : {}) }),
   },
   job: {
     workers: 5,

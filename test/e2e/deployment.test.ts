@@ -28,6 +28,16 @@ describe('deployments on simulated nodes', { skip: missingClient('v35') }, () =>
     assert.match(await c.k('get', 'deployment', 'web'), /web\s+3\/3\s+3\s+3/);
   });
 
+  it('a Service gets Endpoints and an EndpointSlice of the running pods', async () => {
+    await c.k('expose', 'deployment', 'web', '--port=80');
+    const addresses = await waitFor('3 endpoints', async () => {
+      const ips = (await c.k('get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[*].addresses[*].ip}')).split(' ').filter(Boolean);
+      return ips.length === 3 ? ips : undefined;
+    }, 30_000);
+    for (const ip of addresses) assert.match(ip, /^10\.64\.\d+\.\d+$/);
+    assert.equal(await c.k('get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'jsonpath={.items[0].endpoints[*].conditions.ready}'), 'true true true');
+  });
+
   it('scales up and down', async () => {
     await c.k('scale', 'deployment', 'web', '--replicas=5');
     await waitFor('5 pods', async () => ((await pods()).length === 5 ? true : undefined), 30_000);
