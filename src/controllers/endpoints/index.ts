@@ -76,6 +76,31 @@ export function primaryFamily(svc: Obj): 'IPv4' | 'IPv6' {
 export const podRef = (pod: Obj): Obj => ({ kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid });
 
 /** Queues every service in the pod's namespace that selects it, before or after a change. */
+/**
+ * The events both endpoint controllers react to: a Service's own changes queue it, a pod's
+ * queue every Service that selects it (before or after the change). Returns the pod hook.
+ */
+export function followServicesAndPods(
+  c: { enqueue(obj: Obj | Tombstone<Obj>): void; readonly queue: { add(key: string): void } },
+  services: Informer<Obj>,
+  pods: Informer<Obj>,
+): (...ps: Obj[]) => void {
+  services.addEventHandler({
+    onAdd: (s) => c.enqueue(s),
+    onUpdate: (_o, s) => c.enqueue(s),
+    onDelete: (s) => c.enqueue(s),
+  });
+  const podChanged = (...ps: Obj[]) => {
+    for (const k of servicesForPod(services, ...ps)) c.queue.add(k);
+  };
+  pods.addEventHandler({
+    onAdd: (p) => podChanged(p),
+    onUpdate: (old, p) => podChanged(old, p),
+    onDelete: (p: Obj | Tombstone<Obj>) => podChanged(objectOf(p)),
+  });
+  return podChanged;
+}
+
 export function servicesForPod(services: Informer<Obj>, ...pods: Obj[]): string[] {
   const keys = new Set<string>();
   const ns = pods[0]?.metadata?.namespace;
@@ -225,19 +250,7 @@ export class EndpointsController extends KeyedController {
     this.services = services;
     this.pods = pods;
     this.endpoints = endpoints;
-    services.addEventHandler({
-      onAdd: (s) => this.enqueue(s),
-      onUpdate: (_o, s) => this.enqueue(s),
-      onDelete: (s) => this.enqueue(s),
-    });
-    const podChanged = (...ps: Obj[]) => {
-      for (const k of servicesForPod(this.services, ...ps)) this.queue.add(k);
-    };
-    pods.addEventHandler({
-      onAdd: (p) => podChanged(p),
-      onUpdate: (old, p) => podChanged(old, p),
-      onDelete: (p: Obj | Tombstone<Obj>) => podChanged(objectOf(p)),
-    });
+    followServicesAndPods(this, services, pods);
     // An Endpoints object edited or deleted by someone else is put back.
     endpoints.addEventHandler({
       onUpdate: (_o, e) => this.enqueue(e),

@@ -1,11 +1,11 @@
 // The EndpointSlice controller (upstream pkg/controller/endpointslice): for every Service with a
 // selector, EndpointSlices `<service>-<random>` holding the selected pods (at most 100 per slice),
 // one group of slices per address type and per port set, owned by the Service.
-import { EventRecorder, NAMESPACE_INDEX, isNotFound, objectOf, resources, type Client, type Informer, type SharedInformerFactory, type Tombstone } from '../../client/index.ts';
+import { EventRecorder, NAMESPACE_INDEX, isNotFound, objectOf, resources, type Client, type Informer, type SharedInformerFactory } from '../../client/index.ts';
 import { realClock, type Clock } from '../../util/clock.ts';
 import { KeyedController } from '../controller.ts';
 import { isPodReady, matchesLabels, stableJson } from '../util.ts';
-import { HEADLESS_LABEL, findPort, isHeadless, podIPForFamily, podRef, serviceSelector, servicesForPod, shouldPodBeInEndpoints, shouldSetHostname } from '../endpoints/index.ts';
+import { HEADLESS_LABEL, findPort, followServicesAndPods, isHeadless, podIPForFamily, podRef, serviceSelector, shouldPodBeInEndpoints, shouldSetHostname } from '../endpoints/index.ts';
 
 type Obj = Record<string, any>;
 
@@ -112,19 +112,7 @@ export class EndpointSliceController extends KeyedController {
     this.slices = slices;
     this.maxPerSlice = o.maxEndpointsPerSlice ?? MAX_ENDPOINTS_PER_SLICE;
 
-    services.addEventHandler({
-      onAdd: (s) => this.enqueue(s),
-      onUpdate: (_o, s) => this.enqueue(s),
-      onDelete: (s) => this.enqueue(s),
-    });
-    const podChanged = (...ps: Obj[]) => {
-      for (const k of servicesForPod(this.services, ...ps)) this.queue.add(k);
-    };
-    pods.addEventHandler({
-      onAdd: (p) => podChanged(p),
-      onUpdate: (old, p) => podChanged(old, p),
-      onDelete: (p: Obj | Tombstone<Obj>) => podChanged(objectOf(p)),
-    });
+    const podChanged = followServicesAndPods(this, services, pods);
     // A node's zone shows in every endpoint on it.
     nodes.addEventHandler({
       onUpdate: (old, n) => {
