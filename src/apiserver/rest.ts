@@ -30,6 +30,7 @@ import {
 import { CompactedError, type KeyValue, type Store } from '../storage/index.ts';
 import type { Clock } from '../util/clock.ts';
 import type { EncryptionConfig, ValueTransformer } from './encryption/index.ts';
+import { rfc3339 } from '../util/time.ts';
 import { podQos } from '../api/qos.ts';
 
 export type Obj = Record<string, any>;
@@ -134,9 +135,7 @@ export function generateNameSuffix(): string {
   return s;
 }
 
-export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
+export { rfc3339 };
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

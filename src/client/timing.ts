@@ -1,4 +1,5 @@
 // Waiting on an injected clock, and the two timestamp formats the API uses.
+import { rfc3339 } from '../util/time.ts';
 import type { Clock } from '../util/clock.ts';
 
 /** Resolves after `ms` on `clock`, or at once when `signal` aborts. */
@@ -33,10 +34,7 @@ export function deadline(clock: Clock, ms: number, parent?: AbortSignal): { sign
   };
 }
 
-/** metav1.Time: RFC 3339 in whole seconds, UTC. */
-export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
+export { rfc3339 };
 
 /** metav1.MicroTime: RFC 3339 with six fractional digits, UTC. */
 export function rfc3339Micro(ms: number): string {

@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { isAlreadyExists, isNotFound, resources, type Client, EventRecorder, SharedInformerFactory, type Informer } from '../client/index.ts';
 import { realClock, type Clock, type Timer } from '../util/clock.ts';
 import { defaultStages } from './default-stages.ts';
+import { rfc3339 } from '../util/time.ts';
 import { delayOf, fill, pickStage, type Stage } from './stages.ts';
 
 type Obj = Record<string, any>;
@@ -232,7 +233,7 @@ export class SimNodes {
     const next = stage.next;
     const nodeName: string = kind === 'Pod' ? current.spec.nodeName : name;
     const ctx = {
-      now: new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      now: rfc3339(this.clock.now()),
       nodeName,
       nodeIP: this.nodeIP(nodeName),
       ...(kind === 'Pod' ? { podIP: this.podIP(current) } : {}),

@@ -71,3 +71,8 @@ function goNumber(n: number): string {
 export function goQ(s: string): string {
   return JSON.stringify(s);
 }
+
+/** encoding/json's Marshal: like JSON.stringify, with HTML-sensitive characters escaped. */
+export function goJson(v: unknown): string {
+  return JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

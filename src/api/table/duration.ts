@@ -1,5 +1,6 @@
 // Human-readable durations and timestamps, as the API server renders them in
 // Table cells (AGE, LAST SEEN, DURATION, "(5m ago)" ...).
+import { rfc3339 } from '../../util/time.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -115,5 +116,5 @@ export function translateTimestampUntil(timestamp: unknown, now: Date): string {
 export function formatRFC3339(timestamp: unknown): string {
   const t = parseTime(timestamp);
   if (t === undefined) return '0001-01-01T00:00:00Z';
-  return new Date(Math.floor(t / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return rfc3339(t);
 }

@@ -35,6 +35,7 @@ import type { Attributes as AuthorizationAttributes, Decision } from '../../auth
 import { AUTHZ_FUNCTIONS, AuthzChecks, authorizerValue, type AuthorizerVal } from './cel-authz.ts';
 import type { Obj, ResourceStore } from '../rest.ts';
 import type { AdmissionAttributes, AdmissionPlugin } from './index.ts';
+import { goJson } from '../../api/patch/gofmt.ts';
 import { ruleMatches } from './webhooks.ts';
 
 export type { AuthorizationAttributes };
@@ -543,10 +544,6 @@ function denial(a: AdmissionAttributes, d: Denial): StatusError {
   return new StatusError(reasonCode(reason), reason as StatusReason, `${gr} ${JSON.stringify(name)} is forbidden: ${message}`, details);
 }
 
-/** encoding/json's Marshal: JSON with HTML-sensitive characters escaped. */
-function goJson(v: unknown): string {
-  return JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /** Upstream refuses to overwrite an audit annotation with a different value: the first stays. */
 function annotate(a: AdmissionAttributes, key: string, value: string): void {

@@ -38,7 +38,7 @@ import { posix } from 'node:path';
 import tls, { type PeerCertificate } from 'node:tls';
 import { StatusError, type Status, type StatusDetails, type StatusReason } from '../../api/errors.ts';
 import { applyJsonPatch, decodeJsonPatch, PatchError } from '../../api/patch/index.ts';
-import { goQ, unmarshalError } from '../../api/patch/gofmt.ts';
+import { goJson, goQ, unmarshalError } from '../../api/patch/gofmt.ts';
 import { deepEqual } from '../../api/patch/json.ts';
 import { goJsonSyntaxError } from '../../api/patch/json-syntax.ts';
 import { CelError, compile as compileCel, PER_CALL_LIMIT, type Program } from '../../api/cel/index.ts';
@@ -512,10 +512,6 @@ function wellFormed(s: string): boolean {
   return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 }
 
-/** encoding/json's Marshal: like JSON.stringify, with HTML-sensitive characters escaped. */
-function goJson(v: unknown): string {
-  return JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /** Upstream's ToStatusErr: the Status of a webhook's denial. */
 function denial(webhook: string, result: unknown): WebhookStatusError {

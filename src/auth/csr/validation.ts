@@ -21,6 +21,7 @@ import { semanticEqual, validateObjectMeta, validateObjectMetaUpdate } from '../
 import { byteLength, DNS1123_LABEL_MAX, DNS1123_SUBDOMAIN_MAX, isDNS1123Label, isDNS1123Subdomain } from '../../api/validation/names.ts';
 import { children, isUniversal, readTlv, TAG } from './der.ts';
 import { CsrError, csrDerFromPem, decodeJsonBytes, parseCsrDer, pemDecode } from './parse.ts';
+import { rfc3339 } from '../../util/time.ts';
 import { LEGACY_UNKNOWN } from './sign.ts';
 
 /** Which endpoint an update came through: the object itself, /status or /approval. */
@@ -395,7 +396,6 @@ export function prepareCsrForCreate(csr: Obj, user?: CsrRequester): Obj {
   return csr;
 }
 
-const rfc3339 = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 /** Fills missing lastUpdateTime (now) and lastTransitionTime (kept from a same type+status condition, else now). */
 function populateConditionTimestamps(csr: Obj, old: Obj, now: number): void {

@@ -1,5 +1,6 @@
 // Standard five-field cron schedules (as robfig/cron's ParseStandard, which upstream uses) plus
 // the @yearly/@monthly/@weekly/@daily/@hourly descriptors, evaluated in an IANA time zone.
+import { rfc3339 } from '../../util/time.ts';
 
 export interface Schedule {
   minute: Set<number>;
@@ -119,7 +120,7 @@ export function next(s: Schedule, now: number, timeZone?: string, horizonMs = 8 
 
 /** RFC 3339 in the zone, as Go's time.Format(time.RFC3339) of a zoned time. */
 export function rfc3339In(ms: number, timeZone?: string): string {
-  if (!timeZone || timeZone === 'UTC' || timeZone === 'Etc/UTC') return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (!timeZone || timeZone === 'UTC' || timeZone === 'Etc/UTC') return rfc3339(ms);
   const w = wallClock(ms, timeZone);
   const offMin = Math.round((Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(ms / 1000) * 1000) / MINUTE);
   const pad = (n: number, l = 2) => String(n).padStart(l, '0');
