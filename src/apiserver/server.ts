@@ -12,8 +12,7 @@ import {
   notAcceptable,
   notFound,
   tooLarge,
-  unsupportedMediaType,
-} from '../api/errors.ts';
+  unsupportedMediaType, ignoreNotFound } from '../api/errors.ts';
 import { groupVersion, type ResourceInfo, type ResourceRegistry } from '../api/registry.ts';
 import { DISCOVERY_V2, aggregated, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
 import { negotiate, parseAccept, parseRequest, type Rendering, type ResourceRequest } from './request.ts';
@@ -233,7 +232,9 @@ function send(res: ServerResponse, code: number, body: unknown, yaml = false, wa
     'Content-Length': Buffer.byteLength(text),
   };
   // RFC 7234 warnings, as kube-apiserver sends them and kubectl prints them ("Warning: ...").
-  if (warnings.length > 0) headers['Warning'] = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+  // Node only sends Latin-1 in headers: anything wider goes as a \u escape inside the quoted
+  // text (an unsendable header would fail the response, and then its error too).
+  if (warnings.length > 0) headers['Warning'] = warnings.map((w) => `299 - ${JSON.stringify(w).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}`);
   res.writeHead(code, headers);
   res.end(text);
 }
@@ -765,9 +766,7 @@ async function handleResource(
       const dry = dryRun(q);
       for (const item of list.items) {
         await admitDelete(item);
-        const r = await rs.delete(info, item.metadata.namespace, item.metadata.name, { dryRun: dry }).catch((err: unknown) => {
-          if (!(err instanceof StatusError && err.code === 404)) throw err;
-        });
+        const r = await rs.delete(info, item.metadata.namespace, item.metadata.name, { dryRun: dry }).catch(ignoreNotFound);
         if (r && !dry) o.onDelete?.(info, r.obj, r.gone);
       }
       return send(res, 200, { kind: listKindFor(info), apiVersion: groupVersion(info), metadata: { resourceVersion: list.resourceVersion }, items: list.items }, yaml);
