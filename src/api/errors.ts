@@ -164,3 +164,15 @@ export function timeout(message: string): StatusError {
 export function isStatusError(err: unknown): err is StatusError {
   return err instanceof StatusError;
 }
+
+/** For `.catch()`: a 404 means the object is already gone, which is what was wanted. */
+export function ignoreNotFound(err: unknown): undefined {
+  if (err instanceof StatusError && err.code === 404) return undefined;
+  throw err;
+}
+
+/** For `.catch()`: a 409 on create means the object is already there, which is what was wanted. */
+export function ignoreAlreadyExists(err: unknown): undefined {
+  if (err instanceof StatusError && err.code === 409) return undefined;
+  throw err;
+}

@@ -2,7 +2,7 @@
 // cache that any write to rbac.authorization.k8s.io invalidates, and the bootstrap policy
 // (cluster-admin for system:masters, view/edit/admin, the system:* roles) is created at start.
 
-import { StatusError } from '../api/errors.ts';
+import { StatusError, ignoreAlreadyExists } from '../api/errors.ts';
 import type { ResourceInfo, ResourceRegistry } from '../api/registry.ts';
 import { authorize, forbiddenMessage, type Attributes, type Decision, type PolicySource } from '../auth/rbac/authorizer.ts';
 import { authorizeNode, union, type NodeGraph } from '../auth/node/index.ts';
@@ -34,9 +34,7 @@ export class RbacPolicy implements PolicySource {
     const p = bootstrapPolicy();
     const put = async (resource: string, objs: object[]) => {
       for (const o of objs as Obj[]) {
-        await this.rest.create(this.info(resource), o.metadata?.namespace, structuredClone(o)).catch((err: unknown) => {
-          if (!(err instanceof StatusError && err.code === 409)) throw err;
-        });
+        await this.rest.create(this.info(resource), o.metadata?.namespace, structuredClone(o)).catch(ignoreAlreadyExists);
       }
     };
     await put('clusterroles', p.clusterRoles);

@@ -3,7 +3,7 @@
 // registry, so discovery, OpenAPI and the handlers serve them); a CRD being deleted first
 // loses every custom resource it defines (the customresourcecleanup finalizer), then goes.
 
-import { StatusError } from '../api/errors.ts';
+import { StatusError, ignoreNotFound } from '../api/errors.ts';
 import { crdDefinitionName } from '../api/openapi/catalogue.ts';
 import type { OpenAPIService } from '../api/openapi/index.ts';
 import type { Schema } from '../api/openapi/schema.ts';
@@ -194,7 +194,3 @@ export class CrdManager {
   }
 }
 
-function ignoreNotFound(err: unknown): undefined {
-  if (err instanceof StatusError && err.code === 404) return undefined;
-  throw err;
-}

@@ -2,7 +2,7 @@
 // the requester's identity recorded on create, the /approval and /status endpoints
 // (`kubectl certificate approve|deny`), and the signing that kube-controller-manager's
 // csrsigning controller does for the built-in signers, here until the controller manager exists.
-import { StatusError, invalid } from '../api/errors.ts';
+import { StatusError, invalid, ignoreNotFound } from '../api/errors.ts';
 import type { ResourceInfo, ResourceRegistry } from '../api/registry.ts';
 import { errorBody, formatErrors } from '../api/validation/errors.ts';
 import {
@@ -116,9 +116,7 @@ export class CsrApi {
         }
         return current;
       })
-      .catch((err: unknown) => {
-        if (!(err instanceof StatusError && err.code === 404)) throw err;
-      });
+      .catch(ignoreNotFound);
   }
 
   /** Requests approved while the server was down are signed at start. */

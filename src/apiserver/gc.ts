@@ -6,7 +6,7 @@
 // kubelite's controller manager exists, the API server runs this simple version, which scans
 // the store per deletion.
 
-import { StatusError } from '../api/errors.ts';
+import { ignoreNotFound } from '../api/errors.ts';
 import type { ResourceInfo, ResourceRegistry } from '../api/registry.ts';
 import type { Obj, ResourceStore } from './rest.ts';
 
@@ -110,7 +110,3 @@ export class GarbageCollector {
   }
 }
 
-function ignoreNotFound(err: unknown): undefined {
-  if (err instanceof StatusError && err.code === 404) return undefined;
-  throw err;
-}

@@ -2,7 +2,7 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ResourceRegistry } from '../api/registry.ts';
-import { StatusError } from '../api/errors.ts';
+import { StatusError, ignoreAlreadyExists } from '../api/errors.ts';
 import type { Store } from '../storage/index.ts';
 import { realClock, type Clock } from '../util/clock.ts';
 import { OpenAPIService } from '../api/openapi/index.ts';
@@ -89,9 +89,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   );
   const nsInfo = registry.get('', 'v1', 'namespaces')!;
   for (const name of SYSTEM_NAMESPACES) {
-    await rest.create(nsInfo, undefined, { metadata: { name } }).catch((err: unknown) => {
-      if (!(err instanceof StatusError && err.code === 409)) throw err;
-    });
+    await rest.create(nsInfo, undefined, { metadata: { name } }).catch(ignoreAlreadyExists);
   }
   const namespaces = new NamespaceLifecycle(rest, registry);
   const gc = new GarbageCollector(rest, registry);

@@ -4,7 +4,7 @@
 // finalizer, and the namespace goes. Until kubelite's controller manager exists, the API
 // server runs the controller half itself, in the background.
 
-import { StatusError } from '../api/errors.ts';
+import { ignoreNotFound } from '../api/errors.ts';
 import type { ResourceRegistry } from '../api/registry.ts';
 import type { Obj, ResourceStore } from './rest.ts';
 
@@ -80,7 +80,3 @@ export class NamespaceLifecycle {
   }
 }
 
-function ignoreNotFound(err: unknown): undefined {
-  if (err instanceof StatusError && err.code === 404) return undefined;
-  throw err;
-}

@@ -3,7 +3,7 @@
 // and, for NodePort and LoadBalancer services, node ports from 30000-32767. Allocations are
 // read from the stored services, so they survive restarts with no allocator state of their own.
 
-import { StatusError, invalid } from '../api/errors.ts';
+import { StatusError, invalid, ignoreAlreadyExists } from '../api/errors.ts';
 import type { ResourceInfo } from '../api/registry.ts';
 import type { Obj, ResourceStore } from './rest.ts';
 
@@ -109,7 +109,5 @@ export async function ensureKubernetesService(rest: ResourceStore, info: Resourc
         sessionAffinity: 'None',
       },
     })
-    .catch((err: unknown) => {
-      if (!(err instanceof StatusError && err.code === 409)) throw err;
-    });
+    .catch(ignoreAlreadyExists);
 }

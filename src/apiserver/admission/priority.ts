@@ -1,6 +1,6 @@
 // Priority: a Pod's spec.priority comes from its PriorityClass (or the global default class,
 // or 0), never from the client; the two system classes exist from the start.
-import { StatusError } from '../../api/errors.ts';
+import { StatusError, ignoreAlreadyExists } from '../../api/errors.ts';
 import type { ResourceRegistry } from '../../api/registry.ts';
 import type { Obj, ResourceStore } from '../rest.ts';
 import type { AdmissionAttributes, AdmissionPlugin } from './index.ts';
@@ -15,9 +15,7 @@ export async function ensureSystemPriorityClasses(rest: ResourceStore, registry:
   for (const pc of SYSTEM_PRIORITY_CLASSES) {
     await rest
       .create(info, undefined, { metadata: { name: pc.name }, value: pc.value, description: pc.description, preemptionPolicy: 'PreemptLowerPriority' })
-      .catch((err: unknown) => {
-        if (!(err instanceof StatusError && err.code === 409)) throw err;
-      });
+      .catch(ignoreAlreadyExists);
   }
 }
 

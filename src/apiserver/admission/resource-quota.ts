@@ -3,7 +3,7 @@
 // resourceVersion as the lock, as upstream's admission does), and the usage is recounted from
 // the stored objects when a quota changes and when objects go away. The recount stands in for
 // kube-controller-manager's resource quota controller until the controller manager exists.
-import { StatusError } from '../../api/errors.ts';
+import { StatusError, ignoreNotFound } from '../../api/errors.ts';
 import type { ResourceInfo, ResourceRegistry } from '../../api/registry.ts';
 import { addUsage, quotaCheck, totalUsage } from '../quota/index.ts';
 import { matchingResources } from '../quota/evaluators.ts';
@@ -99,9 +99,7 @@ export class ResourceQuotas {
           current.status = { hard: current.spec?.hard ?? {}, used };
           return current;
         })
-        .catch((err: unknown) => {
-          if (!(err instanceof StatusError && err.code === 404)) throw err;
-        });
+        .catch(ignoreNotFound);
     }
   }
 
