@@ -20,3 +20,9 @@ test('QoS classes as upstream computes them', () => {
   ];
   for (const [name, spec, want] of cases) assert.equal(podQos(spec), want, name);
 });
+
+test('podQos takes malformed specs without throwing (it runs before validation)', () => {
+  for (const spec of [{ containers: 0 }, { containers: {} }, { initContainers: 'x', containers: [null] }, { resources: 5 }, undefined]) {
+    assert.equal(podQos(spec as Record<string, any> | undefined), 'BestEffort', JSON.stringify(spec));
+  }
+});

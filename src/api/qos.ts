@@ -9,7 +9,9 @@ const COMPUTE = ['cpu', 'memory'] as const;
 export type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
 
 export function podQos(spec: Obj | undefined): QosClass {
-  const sets = spec?.resources ? [spec.resources as Obj] : [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].map((c: Obj) => (c?.resources ?? {}) as Obj);
+  // Runs before validation, so it must take any shape of spec without throwing.
+  const list = (v: unknown): Obj[] => (Array.isArray(v) ? v : []);
+  const sets = spec?.resources ? [spec.resources as Obj] : [...list(spec?.initContainers), ...list(spec?.containers)].map((c: Obj) => (c?.resources ?? {}) as Obj);
   const nonZero = (v: unknown) => {
     try {
       return v !== undefined && v !== null && parseQuantity(v as string).sign() > 0;
