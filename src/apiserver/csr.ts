@@ -29,7 +29,8 @@ export class CsrApi {
   constructor(
     private readonly rest: ResourceStore,
     registry: ResourceRegistry,
-    private readonly ca: KeyPair,
+    /** Signs for the built-in signers when given (no controller manager runs). */
+    private readonly ca: KeyPair | undefined,
     private readonly now: () => number,
   ) {
     this.info = registry.get('certificates.k8s.io', 'v1', 'certificatesigningrequests')!;
@@ -89,7 +90,7 @@ export class CsrApi {
 
   /** Signs an approved request for a built-in signer, or marks it Failed with the signer's reason. */
   async sign(csr: Obj | undefined): Promise<void> {
-    if (!csr || !conditionOf(csr, 'Approved') || conditionOf(csr, 'Failed') || conditionOf(csr, 'Denied') || csr.status?.certificate) return;
+    if (!this.ca || !csr || !conditionOf(csr, 'Approved') || conditionOf(csr, 'Failed') || conditionOf(csr, 'Denied') || csr.status?.certificate) return;
     const signer = String(csr.spec?.signerName ?? '');
     if (!SIGNERS.includes(signer)) return;
     const usages: string[] = csr.spec?.usages ?? [];
@@ -98,7 +99,7 @@ export class CsrApi {
     try {
       const parsed = await parseCsr(String(csr.spec?.request ?? ''));
       failure = signerRefusal(signer, parsed, usages);
-      if (!failure) certificate = await signCsr(this.ca, csr.spec.request, usages, csr.spec?.expirationSeconds, this.now());
+      if (!failure) certificate = await signCsr(this.ca!, csr.spec.request, usages, csr.spec?.expirationSeconds, this.now());
     } catch (err) {
       failure = (err as Error).message;
     }

@@ -30,6 +30,11 @@ export class GarbageCollector {
     this.running.add(job);
   }
 
+  /** The controller manager does this work instead. */
+  disable(): void {
+    this.stopped = true;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     while (this.running.size > 0) await Promise.all(this.running);

@@ -54,6 +54,13 @@ export interface ApiServerOptions {
   auditLogPath?: string;
   auditLogMaxSizeMB?: number;
   auditLogMaxBackups?: number;
+  /**
+   * Whether the API server itself does the controller manager's background work (namespace
+   * content deletion, garbage collection, default ServiceAccounts and root CA, token Secrets,
+   * quota recounts, CSR signing), so that it is a usable cluster alone; false when a
+   * controller manager runs, as upstream's kube-apiserver never does this work. Default true.
+   */
+  builtinControllers?: boolean;
 }
 
 export interface ApiServer {
@@ -91,8 +98,13 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   for (const name of SYSTEM_NAMESPACES) {
     await rest.create(nsInfo, undefined, { metadata: { name } }).catch(ignoreAlreadyExists);
   }
+  const builtin = o.builtinControllers ?? true;
   const namespaces = new NamespaceLifecycle(rest, registry);
   const gc = new GarbageCollector(rest, registry);
+  if (!builtin) {
+    namespaces.disable();
+    gc.disable();
+  }
   const services = new ServiceAllocator(rest);
   const tokens = new TokenIssuer(o.pki.serviceAccountKey);
   const podsInfo = registry.get('', 'v1', 'pods')!;
@@ -108,11 +120,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const secretInfo = registry.get('', 'v1', 'secrets')!;
   const staticTokens = o.tokenAuthFile ? parseTokenFile(await readFile(o.tokenAuthFile, 'utf8'), o.tokenAuthFile) : new Map<string, UserInfo>();
   const saDefaults = new ServiceAccountDefaults(rest, registry, o.pki.ca.cert, tokens);
-  await saDefaults.resume();
+  if (builtin) await saDefaults.resume();
   const webhooks = new WebhookConfigurations(rest, registry, () => clock.now(), (attrs) => rbac.decide(attrs));
   const policies = new ValidatingAdmissionPolicies(storePolicySource(rest, registry), { authorize: (attrs) => rbac.decide(attrs) });
   const quotas = new ResourceQuotas(rest, registry, () => clock.now());
-  const csrs = new CsrApi(rest, registry, o.pki.ca, () => clock.now());
+  const csrs = new CsrApi(rest, registry, builtin ? o.pki.ca : undefined, () => clock.now());
   await csrs.resume();
   const openapi = new OpenAPIService(registry);
   const crds = new CrdManager(rest, registry, openapi, () => clock.now());
@@ -185,9 +197,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
         webhooks.invalidate();
         policies.invalidate();
       }
-      await saDefaults.afterWrite(info, obj);
-      const quotaNs = quotas.touches(info, obj);
-      if (quotaNs) quotas.recount(quotaNs);
+      if (builtin) {
+        await saDefaults.afterWrite(info, obj);
+        const quotaNs = quotas.touches(info, obj);
+        if (quotaNs) quotas.recount(quotaNs);
+      }
       if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition') await crds.sync(obj, name);
       // A write that cleared the last finalizer of an object being deleted removed it.
       const m = obj?.metadata;
@@ -229,6 +243,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
         policies.invalidate();
       }
       gc.ownerDeleted(info, gone ? undefined : obj, obj.metadata?.uid, obj.metadata?.namespace);
+      if (!builtin) return;
       if (gone && info.namespaced && obj.metadata?.namespace) quotas.recount(obj.metadata.namespace);
       saDefaults.onDelete(info, obj, gone).catch((err: unknown) => console.error(`kubelite: service account defaults: ${(err as Error).message}`));
     },

@@ -39,6 +39,11 @@ export class NamespaceLifecycle {
     for (const ns of list.items) if (ns.metadata?.deletionTimestamp) this.start(ns.metadata.name);
   }
 
+  /** The controller manager does this work instead. */
+  disable(): void {
+    this.stopped = true;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all(this.running.values());

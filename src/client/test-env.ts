@@ -16,10 +16,11 @@ export interface TestEnv {
   close(): Promise<void>;
 }
 
-export async function startEnv(o: { bookmarkEveryMs?: number; tokenAuthFile?: string } = {}): Promise<TestEnv> {
+/** builtinControllers: false gives an API server that, like upstream's, leaves background work to a controller manager. */
+export async function startEnv(o: { bookmarkEveryMs?: number; tokenAuthFile?: string; builtinControllers?: boolean } = {}): Promise<TestEnv> {
   const store = await openStore({});
   const pki = await generatePki();
-  const opts = { store, pki, ...(o.bookmarkEveryMs ? { bookmarkEveryMs: o.bookmarkEveryMs } : {}), ...(o.tokenAuthFile ? { tokenAuthFile: o.tokenAuthFile } : {}) };
+  const opts = { store, pki, ...(o.bookmarkEveryMs ? { bookmarkEveryMs: o.bookmarkEveryMs } : {}), ...(o.tokenAuthFile ? { tokenAuthFile: o.tokenAuthFile } : {}), ...(o.builtinControllers === false ? { builtinControllers: false } : {}) };
   const api = await startApiServer({ ...opts, port: 0 });
   const cfg = kubeconfig(pki, api.url);
   const clients: Client[] = [];
