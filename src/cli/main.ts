@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { up } from './up.ts';
 import { explainPod, simNodes } from './sim.ts';
+import { addControllerManagerFlags, controllerConfigFromFlags, controllerManagerCommand } from './controller-manager.ts';
+import { selectControllers } from '../controllers/manager.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -18,18 +20,22 @@ const program = new Command('kubelite')
   .showHelpAfterError()
   .exitOverride();
 
-program
-  .command('up')
-  .description('start the cluster and keep it running until interrupted (Ctrl-C)')
-  .option('--data-dir <dir>', 'where the cluster keeps its state', '~/.kubelite')
-  .option('--memory', 'keep everything in memory; nothing survives the process', false)
-  .option('--host <address>', 'address the API server listens on', '127.0.0.1')
-  .option('--port <port>', 'port of the API server (0: any free port)', '6443')
-  .option('--token-auth-file <file>', 'static bearer tokens: CSV lines token,user,uid,"group1,group2"')
-  .option('--encryption-provider-config <file>', 'an EncryptionConfiguration: which resources are encrypted at rest, and how')
-  .option('--audit-policy-file <file>', 'an audit Policy: which requests are logged, at which level')
-  .option('--audit-log-path <file>', "where audit events go, one JSON object a line ('-': standard output)")
-  .option('--scheduler-config <file>', 'a KubeSchedulerConfiguration for the scheduler (profiles, plugins, weights)')
+addControllerManagerFlags(
+  program
+    .command('up')
+    .description('start the cluster and keep it running until interrupted (Ctrl-C)')
+    .option('--data-dir <dir>', 'where the cluster keeps its state', '~/.kubelite')
+    .option('--memory', 'keep everything in memory; nothing survives the process', false)
+    .option('--host <address>', 'address the API server listens on', '127.0.0.1')
+    .option('--port <port>', 'port of the API server (0: any free port)', '6443')
+    .option('--token-auth-file <file>', 'static bearer tokens: CSV lines token,user,uid,"group1,group2"')
+    .option('--encryption-provider-config <file>', 'an EncryptionConfiguration: which resources are encrypted at rest, and how')
+    .option('--audit-policy-file <file>', 'an audit Policy: which requests are logged, at which level')
+    .option('--audit-log-path <file>', "where audit events go, one JSON object a line ('-': standard output)")
+    .option('--scheduler-config <file>', 'a KubeSchedulerConfiguration for the scheduler (profiles, plugins, weights)')
+    .option('--disable-scheduler', 'do not run the scheduler', false)
+    .option('--disable-controller-manager', 'do not run the controller manager (run `kubelite controller-manager` instead, or none)', false),
+)
   .action(
     async (opts: {
       dataDir: string;
@@ -41,6 +47,10 @@ program
       auditPolicyFile?: string;
       auditLogPath?: string;
       schedulerConfig?: string;
+      disableScheduler: boolean;
+      disableControllerManager: boolean;
+      controllers: string;
+      [flag: string]: unknown;
     }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${opts.port} is not a port number`);
@@ -51,6 +61,12 @@ program
         host: opts.host,
         port,
         ...(opts.schedulerConfig ? { schedulerConfig: opts.schedulerConfig } : {}),
+        components: {
+          scheduler: !opts.disableScheduler,
+          controllerManager: !opts.disableControllerManager,
+          controllers: selectControllers(opts.controllers.split(',')),
+          controllerConfig: controllerConfigFromFlags(opts as Record<string, string | undefined>),
+        },
         server: {
           ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
           ...(opts.encryptionProviderConfig ? { encryptionProviderConfig: opts.encryptionProviderConfig } : {}),
@@ -59,6 +75,28 @@ program
       });
     },
   );
+
+addControllerManagerFlags(
+  program
+    .command('controller-manager')
+    .description('run the controller manager alone against a cluster, until interrupted (Ctrl-C)')
+    .option('--kubeconfig <file>', 'the cluster (default: $KUBECONFIG, then ~/.kubelite/kubeconfig)')
+    .option('--leader-elect <bool>', 'take part in leader election before starting (true or false)', 'true')
+    .option('--use-service-account-credentials', "each controller acts as its own ServiceAccount (kube-system/<name>-controller)", false),
+).action(async (opts: { kubeconfig?: string; leaderElect: string; useServiceAccountCredentials: boolean; controllers: string; [flag: string]: unknown }) => {
+  if (!['true', 'false'].includes(opts.leaderElect)) throw new Error(`invalid argument "${opts.leaderElect}" for "--leader-elect" flag: want true or false`);
+  await controllerManagerCommand({
+    ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+    controllers: opts.controllers,
+    leaderElect: opts.leaderElect === 'true',
+    useServiceAccountCredentials: opts.useServiceAccountCredentials,
+    config: controllerConfigFromFlags(opts as Record<string, string | undefined>),
+    until: new Promise((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    }),
+  });
+});
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 

@@ -4,7 +4,7 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generatePki, kubeconfig, loadOrCreatePki, startApiServer, type ApiServerOptions } from '../apiserver/index.ts';
-import { startComponents } from './components.ts';
+import { startComponents, type ComponentsOptions } from './components.ts';
 import { openStore } from '../storage/index.ts';
 
 export interface UpOptions {
@@ -16,6 +16,8 @@ export interface UpOptions {
   server?: Partial<Pick<ApiServerOptions, 'tokenAuthFile' | 'encryptionProviderConfig' | 'auditPolicyFile' | 'auditLogPath'>>;
   /** A KubeSchedulerConfiguration file for the scheduler. */
   schedulerConfig?: string;
+  /** Which components run, and the controller manager's settings. */
+  components?: Pick<ComponentsOptions, 'scheduler' | 'controllerManager' | 'controllers' | 'controllerConfig'>;
   /** Where progress lines go (stdout by default). */
   log?: (line: string) => void;
 }
@@ -59,6 +61,7 @@ export async function up(options: UpOptions): Promise<void> {
       url: api.url,
       pki,
       log,
+      ...options.components,
       ...(options.schedulerConfig ? { schedulerConfig: await readFile(options.schedulerConfig, 'utf8') } : {}),
     });
     try {

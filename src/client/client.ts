@@ -124,7 +124,8 @@ export class Client {
   private readonly headers: Record<string, string>;
   private active = 0;
 
-  constructor(o: ClientOptions) {
+  constructor(private readonly options: ClientOptions) {
+    const o = options;
     this.server = new URL(o.server);
     if (this.server.protocol !== 'https:') throw new Error(`server ${o.server}: only https is supported`);
     if ((o.cert === undefined) !== (o.key === undefined)) throw new Error('a client certificate needs both cert and key');
@@ -138,6 +139,17 @@ export class Client {
     });
     this.headers = { 'User-Agent': o.userAgent ?? DEFAULT_USER_AGENT, Accept: 'application/json' };
     if (o.token) this.headers.Authorization = `Bearer ${o.token}`;
+  }
+
+  /** Replaces the bearer token (a refreshed ServiceAccount token); later requests carry it. */
+  setToken(token: string): void {
+    this.headers.Authorization = `Bearer ${token}`;
+  }
+
+  /** A client for the same server, trusting the same CA, as the user of `token`. */
+  withToken(token: string, userAgent?: string): Client {
+    const { cert: _c, key: _k, ...rest } = this.options;
+    return new Client({ ...rest, token, ...(userAgent ? { userAgent } : {}) });
   }
 
   /** From a kubeconfig file path or its text (current context, or the one named). */

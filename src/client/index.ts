@@ -27,5 +27,5 @@ export {
   type RateLimiter,
 } from './ratelimit.ts';
 export { RateLimitingQueue, type QueueOptions } from './workqueue.ts';
-export { LeaderElector, type LeaderElectorOptions, type LeaderCallbacks } from './leaderelection.ts';
+export { LeaderElector, runLeaderElected, type LeaderElectorOptions, type LeaderCallbacks, type LeaderElectedOptions } from './leaderelection.ts';
 export { EventRecorder, referenceOf, type EventRecorderOptions, type EventType, type ObjectReference } from './events.ts';

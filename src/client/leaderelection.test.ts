@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../util/clock.ts';
 import { Client } from './client.ts';
-import { LeaderElector, type LeaderElectorOptions } from './leaderelection.ts';
+import { LeaderElector, runLeaderElected, type LeaderElectorOptions } from './leaderelection.ts';
 import { resources as R } from './resources.ts';
 import { startEnv, type TestEnv } from './test-env.ts';
 
@@ -177,5 +177,41 @@ describe('LeaderElector', () => {
     assert.throws(() => new LeaderElector({ ...base, leaseDurationSeconds: 10 }), /leaseDuration must be greater than renewDeadline/);
     assert.throws(() => new LeaderElector({ ...base, retryPeriodMs: 9000 }), /renewDeadline must be greater than retryPeriod\*JitterFactor/);
     assert.throws(() => new LeaderElector({ ...base, identity: '' }), /Lock identity is empty/);
+  });
+
+  test('runLeaderElected runs one copy of a component at a time, and hands over when the leader stops', async () => {
+    let running = 0;
+    let most = 0;
+    const started: string[] = [];
+    const runner = (id: string) =>
+      runLeaderElected({
+        client: env.client,
+        namespace: 'kube-system',
+        name: 'handover',
+        identity: id,
+        leaseDurationSeconds: 1,
+        renewDeadlineMs: 800,
+        retryPeriodMs: 100,
+        start: async () => {
+          running++;
+          most = Math.max(most, running);
+          started.push(id);
+          return { stop: async () => void running-- };
+        },
+      });
+    const a = runner('a');
+    const deadline = Date.now() + 5000;
+    while (started.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const b = runner('b');
+    await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual(started, ['a'], 'b waits while a leads');
+    await a.stop();
+    assert.equal(running, 0, 'a stopped its component');
+    while (started.length < 2 && Date.now() < deadline + 3000) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(started, ['a', 'b'], 'b takes over once a released the lease');
+    assert.ok(b.isLeader());
+    await b.stop();
+    assert.equal(running, 0);
+    assert.equal(most, 1, 'never two copies at once');
   });
 });

@@ -299,3 +299,53 @@ function recordOf(lease: Obj): Record_ {
 function rawOf(r: Record_): string {
   return JSON.stringify([r.holderIdentity, r.leaseDurationSeconds, rfc3339(r.acquireTime), rfc3339(r.renewTime), r.leaseTransitions]);
 }
+
+export interface LeaderElectedOptions extends Omit<LeaderElectorOptions, 'callbacks'> {
+  /** Starts the component once leadership is won; what it returns stops it. */
+  start(): Promise<{ stop(): Promise<void> }>;
+  onNewLeader?(identity: string): void;
+}
+
+/**
+ * Runs a component only while it holds the lease. Upstream's components exit when they lose
+ * it and are restarted by their supervisor; in one process the elector campaigns again
+ * instead, after stopping the component, so two copies never run at once.
+ */
+export function runLeaderElected(o: LeaderElectedOptions): { stop(): Promise<void>; isLeader(): boolean } {
+  const { start, onNewLeader, ...electorOptions } = o;
+  const stopAc = new AbortController();
+  let elector: LeaderElector | undefined;
+  const loop = (async () => {
+    while (!stopAc.signal.aborted) {
+      // Stopped as soon as leadership ends, before the lease is released to the next leader.
+      let stopping: Promise<void> | undefined;
+      let component: Promise<{ stop(): Promise<void> } | undefined> = Promise.resolve(undefined);
+      const stopComponent = () => (stopping ??= component.then((c) => c?.stop()));
+      elector = new LeaderElector({
+        ...electorOptions,
+        callbacks: {
+          onStartedLeading: async (signal) => {
+            component = start().catch((err: unknown) => {
+              o.onError?.(err);
+              return undefined;
+            });
+            signal.addEventListener('abort', () => void stopComponent(), { once: true });
+            await component;
+          },
+          ...(onNewLeader ? { onNewLeader } : {}),
+        },
+      });
+      await elector.run();
+      await stopComponent();
+      await sleep(o.clock ?? realClock, o.retryPeriodMs ?? 2_000, stopAc.signal);
+    }
+  })();
+  return {
+    isLeader: () => elector?.isLeader() ?? false,
+    async stop() {
+      stopAc.abort();
+      await elector?.stop();
+      await loop;
+    },
+  };
+}

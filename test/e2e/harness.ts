@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePki, kubeconfig, startApiServer, type ApiServer, type ApiServerOptions } from '../../src/apiserver/index.ts';
-import { startComponents } from '../../src/cli/components.ts';
+import { startComponents, type ComponentsOptions } from '../../src/cli/components.ts';
 import { Client } from '../../src/client/index.ts';
 import { SimNodes, type SimConfig } from '../../src/sim/nodes.ts';
 import { openStore, type EmbeddedStore } from '../../src/storage/index.ts';
@@ -67,7 +67,7 @@ export function run(bin: string, args: string[], options: { stdin?: string; env?
 export async function startCluster(
   options: Partial<Omit<ApiServerOptions, 'store' | 'pki' | 'port'>> & {
     /** Also run the scheduler and the controller manager, with their own identities, as `kubelite up` does. */
-    components?: boolean;
+    components?: boolean | Omit<ComponentsOptions, 'url' | 'pki' | 'log'>;
     /** Simulated nodes to start (with the admin's client, as `kubelite sim nodes` would). */
     sim?: SimConfig;
   } = {},
@@ -77,7 +77,9 @@ export async function startCluster(
   const pki = await generatePki();
   const { components: withComponents, sim: simConfig, ...serverOptions } = options;
   const api = await startApiServer({ store, pki, port: 0, ...serverOptions });
-  const components = withComponents ? await startComponents({ url: api.url, pki, log: (line) => process.stderr.write(`${line}\n`) }) : undefined;
+  const components = withComponents
+    ? await startComponents({ url: api.url, pki, log: (line) => process.stderr.write(`${line}\n`), ...(typeof withComponents === 'object' ? withComponents : {}) })
+    : undefined;
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfig(pki, api.url), { mode: 0o600 });
   // kubectl caches discovery under HOME; a private HOME keeps runs independent.
