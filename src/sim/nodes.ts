@@ -8,6 +8,9 @@ import { realClock, type Clock, type Timer } from '../util/clock.ts';
 import { defaultStages } from './default-stages.ts';
 import { rfc3339 } from '../util/time.ts';
 import { delayOf, fill, pickStage, type Stage } from './stages.ts';
+import { UsageRules, type UsageRule } from './usage.ts';
+import type { NodeReport } from '../metrics/index.ts';
+import { parseQuantity, Quantity } from '../api/validation/quantity.ts';
 
 type Obj = Record<string, any>;
 
@@ -34,6 +37,17 @@ export interface SimConfig {
   /** Delay before a pod runs (and a Job's pod completes), ms, with as much jitter again. */
   podReadyMs?: number;
   jobCompleteMs?: number;
+  /** Resource usage rules (see usage.ts); the first matching rule wins. */
+  usage?: UsageRule[];
+  /** How often each node reports usage (metrics-server's default resolution, 15 s). */
+  metricsSeconds?: number;
+  /** What a node uses besides its pods (system daemons); default cpu 100m, memory 256Mi. */
+  nodeBaseUsage?: { cpu?: string; memory?: string };
+  /**
+   * How often an unchanged Ready condition's lastHeartbeatTime is refreshed: the kubelet's
+   * nodeStatusReportFrequency, 5 min; the Lease is the frequent heartbeat.
+   */
+  statusReportSeconds?: number;
 }
 
 /** Reads a config file's text: YAML or JSON with `nodes`, `stages`, and the timings. */
@@ -46,11 +60,21 @@ export function parseSimConfig(text: string): SimConfig {
     if (!Number.isInteger(g?.count) || g.count < 0) throw new Error(`sim config: nodes[${i}].count must be a whole number`);
   });
   if (c.stages !== undefined && !Array.isArray(c.stages)) throw new Error('sim config: "stages" must be a list');
+  if (c.usage !== undefined && !Array.isArray(c.usage)) throw new Error('sim config: "usage" must be a list');
+  new UsageRules(c.usage ?? []);
   return c as SimConfig;
 }
 
 /** The capacity KWOK's default nodes report. */
 export const DEFAULT_CAPACITY = { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '1Ti' };
+
+/** The conditions a healthy simulated kubelet reports (as the node-initialize stage sets them). */
+const KUBELET_CONDITIONS: Record<string, { status: string; reason: string; message: string }> = {
+  MemoryPressure: { status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
+  DiskPressure: { status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
+  PIDPressure: { status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
+  Ready: { status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+};
 
 export interface SimOptions {
   client: Client;
@@ -58,6 +82,8 @@ export interface SimOptions {
   clock?: Clock;
   random?: () => number;
   onError?: (err: unknown) => void;
+  /** Receives each node's usage every metricsSeconds (in-process or pushed to the metrics API). */
+  onMetrics?: (node: string, r: NodeReport) => void | Promise<void>;
 }
 
 export class SimNodes {
@@ -73,6 +99,11 @@ export class SimNodes {
   private heartbeat: Timer | undefined;
   private readonly events: EventRecorder;
   private stopped = false;
+  private readonly usage: UsageRules;
+  private metricsTimer: Timer | undefined;
+  /** Nodes whose kubelet is "dead": no Lease renewal, no status, no metrics. */
+  private readonly silent = new Set<string>();
+  private readonly statusReported = new Map<string, number>();
 
   constructor(private readonly o: SimOptions) {
     this.clock = o.clock ?? realClock;
@@ -80,6 +111,19 @@ export class SimNodes {
     this.stages = o.config.stages ?? defaultStages({ podReadyMs: o.config.podReadyMs, jobCompleteMs: o.config.jobCompleteMs });
     this.factory = new SharedInformerFactory(o.client, { clock: this.clock, random: this.random, ...(o.onError ? { onError: o.onError } : {}) });
     this.events = new EventRecorder(o.client, { component: 'kubelite-sim', clock: this.clock });
+    this.usage = new UsageRules(o.config.usage ?? []);
+  }
+
+  /** The node's kubelet stops: its Lease is no longer renewed nor its status posted. */
+  stopHeartbeats(node: string): void {
+    this.silent.add(node);
+  }
+
+  /** The node's kubelet is back: it renews the Lease and posts its status at once. */
+  resumeHeartbeats(node: string): void {
+    if (!this.silent.delete(node)) return;
+    this.statusReported.delete(node);
+    if (!this.stopped) void this.beatOne(node, true).catch((err: unknown) => this.fail(err));
   }
 
   /** Names of the nodes this simulator runs. */
@@ -109,6 +153,51 @@ export class SimNodes {
     this.factory.start();
     await this.factory.waitForCacheSync();
     await this.beat();
+    if (this.o.onMetrics) this.metricsTimer = this.clock.setTimeout(() => void this.reportMetrics(), (this.o.config.metricsSeconds ?? 15) * 1000);
+  }
+
+  /** Each node's usage, as its kubelet's resource metrics would give it. */
+  private async reportMetrics(): Promise<void> {
+    if (this.stopped || !this.o.onMetrics) return;
+    const seconds = this.o.config.metricsSeconds ?? 15;
+    const now = this.clock.now();
+    const base = this.o.config.nodeBaseUsage ?? {};
+    for (const name of this.names.keys()) {
+      if (this.silent.has(name)) continue;
+      const node = this.nodes.get(name);
+      if (!node) continue;
+      let cpu = parseQuantity(base.cpu ?? '100m');
+      let memory = parseQuantity(base.memory ?? '256Mi');
+      const pods: NodeReport['pods'] = [];
+      for (const pod of this.pods.byIndex('node', name)) {
+        if (pod.status?.phase !== 'Running') continue;
+        let containers;
+        try {
+          containers = this.usage.podUsage(pod, node, now);
+        } catch (err) {
+          this.fail(new Error(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${(err as Error).message}`));
+          continue;
+        }
+        for (const c of containers) {
+          cpu = cpu.add(parseQuantity(c.usage.cpu));
+          memory = memory.add(parseQuantity(c.usage.memory));
+        }
+        pods.push({ namespace: pod.metadata.namespace, name: pod.metadata.name, labels: pod.metadata.labels ?? {}, containers });
+      }
+      const report: NodeReport = {
+        timestamp: rfc3339(now),
+        windowSeconds: seconds,
+        labels: node.metadata.labels ?? {},
+        usage: { cpu: cpu.toString(), memory: new Quantity(memory.value(), 0, 'BinarySI').toString() },
+        pods,
+      };
+      try {
+        await this.o.onMetrics(name, report);
+      } catch (err) {
+        this.fail(err);
+      }
+    }
+    if (!this.stopped) this.metricsTimer = this.clock.setTimeout(() => void this.reportMetrics(), seconds * 1000);
   }
 
   private async createNodes(): Promise<void> {
@@ -170,32 +259,59 @@ export class SimNodes {
     return ip;
   }
 
-  /** Lease heartbeats: every node renews its Lease in kube-node-lease, as a kubelet does. */
+  /**
+   * Heartbeats, as a kubelet with node leases: every node renews its Lease in kube-node-lease
+   * each heartbeatSeconds, and refreshes its conditions' lastHeartbeatTime only every
+   * statusReportSeconds (nothing else in its status changes).
+   */
   private async beat(): Promise<void> {
     if (this.stopped) return;
     const seconds = this.o.config.heartbeatSeconds ?? 10;
-    const now = new Date(this.clock.now()).toISOString().replace('Z', '000Z');
     const work: Promise<unknown>[] = [];
     for (const name of this.names.keys()) {
-      const node = this.nodes.get(name);
-      const lease = {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name, namespace: 'kube-node-lease', ...(node ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid }] } : {}) },
-        spec: { holderIdentity: name, leaseDurationSeconds: seconds * 4, renewTime: now },
-      };
-      work.push(
-        this.o.client.patch(resources.leases, 'kube-node-lease', name, 'merge', { spec: { renewTime: now, holderIdentity: name } }).catch(async (err: unknown) => {
-          if (!isNotFound(err)) throw err;
-          await this.o.client.create(resources.leases, 'kube-node-lease', lease).catch((e: unknown) => {
-            if (!isAlreadyExists(e)) throw e;
-          });
-        }),
-      );
+      if (this.silent.has(name)) continue;
+      work.push(this.beatOne(name, false));
       if (work.length >= 32) await Promise.all(work.splice(0)).catch((err) => this.fail(err));
     }
     await Promise.all(work).catch((err) => this.fail(err));
     if (!this.stopped) this.heartbeat = this.clock.setTimeout(() => void this.beat(), seconds * 1000);
+  }
+
+  private async beatOne(name: string, statusNow: boolean): Promise<void> {
+    const seconds = this.o.config.heartbeatSeconds ?? 10;
+    const nowMs = this.clock.now();
+    const now = new Date(nowMs).toISOString().replace('Z', '000Z');
+    const node = this.nodes.get(name);
+    const lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name, namespace: 'kube-node-lease', ...(node ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid }] } : {}) },
+      spec: { holderIdentity: name, leaseDurationSeconds: seconds * 4, renewTime: now },
+    };
+    await this.o.client.patch(resources.leases, 'kube-node-lease', name, 'merge', { spec: { renewTime: now, holderIdentity: name } }).catch(async (err: unknown) => {
+      if (!isNotFound(err)) throw err;
+      await this.o.client.create(resources.leases, 'kube-node-lease', lease).catch((e: unknown) => {
+        if (!isAlreadyExists(e)) throw e;
+      });
+    });
+    const conditions = node?.status?.conditions as Obj[] | undefined;
+    if (!conditions?.length) return;
+    const last = this.statusReported.get(name);
+    if (last === undefined && !statusNow) {
+      // Just initialized (or the simulator restarted): the conditions' own heartbeat is the last report.
+      const ready = conditions.find((c) => c.type === 'Ready');
+      this.statusReported.set(name, Date.parse(ready?.lastHeartbeatTime ?? '') || nowMs);
+      if (nowMs - this.statusReported.get(name)! < (this.o.config.statusReportSeconds ?? 300) * 1000) return;
+    } else if (!statusNow && nowMs - last! < (this.o.config.statusReportSeconds ?? 300) * 1000) return;
+    this.statusReported.set(name, nowMs);
+    const stamp = rfc3339(nowMs);
+    // The kubelet asserts its own view, undoing what the node lifecycle controller set while it was silent.
+    const own = (c: Obj): Obj => {
+      const mine = KUBELET_CONDITIONS[c.type as string];
+      if (!mine || c.status === mine.status) return { ...c, lastHeartbeatTime: stamp };
+      return { ...c, ...mine, lastHeartbeatTime: stamp, lastTransitionTime: stamp };
+    };
+    await this.o.client.patch(resources.nodes, undefined, name, 'merge', { status: { conditions: conditions.map(own) } }, { subresource: 'status' });
   }
 
   /** Plans the next stage of a node or pod, replacing a plan for a stage that no longer applies. */
@@ -263,6 +379,7 @@ export class SimNodes {
   async stop(): Promise<void> {
     this.stopped = true;
     this.heartbeat?.cancel();
+    this.metricsTimer?.cancel();
     for (const t of this.timers.values()) t.timer.cancel();
     this.timers.clear();
     await this.factory.shutdown();
