@@ -23,6 +23,7 @@ import { WebhookConfigurations } from './admission/webhook-plugins.ts';
 import { storePolicySource, ValidatingAdmissionPolicies } from './admission/validating-policy.ts';
 import { ServiceAccountDefaults } from './serviceaccounts.ts';
 import { CsrApi } from './csr.ts';
+import { METRICS_GROUP, METRICS_VERSION, MetricsStore, handleMetricsRequest, metricsAPIGroup, metricsAPIResourceList, metricsAggregatedDiscovery, parseNodeReport } from '../metrics/index.ts';
 import { userOf } from './authz.ts';
 import { readFile } from 'node:fs/promises';
 import { loadEncryptionConfig } from './encryption/index.ts';
@@ -61,6 +62,9 @@ export interface ApiServerOptions {
    * controller manager runs, as upstream's kube-apiserver never does this work. Default true.
    */
   builtinControllers?: boolean;
+  /** --default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds (300). */
+  defaultNotReadyTolerationSeconds?: number;
+  defaultUnreachableTolerationSeconds?: number;
 }
 
 export interface ApiServer {
@@ -131,6 +135,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   lookup = crdLookup(registry, crds);
   await crds.load();
   await namespaces.resume();
+  // metrics.k8s.io, as metrics-server would serve it, from what nodes report.
+  const metrics = new MetricsStore({ clock });
   let ready = false;
   const host = o.host ?? '127.0.0.1';
   let serverAddress = `${host}:${o.port ?? 6443}`;
@@ -144,6 +150,17 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       return serverAddress;
     },
     ready: () => ready,
+    delegatedApis: [
+      {
+        group: METRICS_GROUP,
+        version: METRICS_VERSION,
+        apiGroup: metricsAPIGroup,
+        resourceList: metricsAPIResourceList,
+        discoveryItem: metricsAggregatedDiscovery,
+        handle: (method, path, query) => handleMetricsRequest(metrics, method, path, query),
+      },
+    ],
+    nodeMetricsReport: (node, body) => metrics.report(node, parseNodeReport(body)),
     // Client certificates first, then bearer tokens, as upstream's union authenticator.
     authenticate: async (req) => {
       const fromCert = x509Authenticator(req);
@@ -237,6 +254,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       })();
     },
     onDelete: (info, obj, gone) => {
+      if (gone && info.group === '' && info.kind === 'Node') metrics.forget(obj.metadata?.name);
       if (info.group === RBAC_GROUP) rbac.invalidate();
       if (info.group === 'admissionregistration.k8s.io') {
         webhooks.invalidate();
@@ -251,7 +269,10 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     pruneCustom: (obj) => (lookup ? pruneCustomResource(lookup, obj) : []),
     ...(o.bookmarkEveryMs ? { bookmarkEveryMs: o.bookmarkEveryMs } : {}),
     ...(auditor ? { auditor } : {}),
-    admission: defaultAdmissionChain(rest, registry, webhooks, quotas, policies),
+    admission: defaultAdmissionChain(rest, registry, webhooks, quotas, policies, {
+      ...(o.defaultNotReadyTolerationSeconds !== undefined ? { notReadySeconds: o.defaultNotReadyTolerationSeconds } : {}),
+      ...(o.defaultUnreachableTolerationSeconds !== undefined ? { unreachableSeconds: o.defaultUnreachableTolerationSeconds } : {}),
+    }),
   });
   const server = https.createServer(
     {

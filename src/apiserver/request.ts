@@ -85,7 +85,9 @@ export function parseRequest(method: string, pathname: string, query: URLSearchP
   let namespace: string | undefined;
   // `namespaces/{ns}/{resource}` is a namespaced resource; `namespaces/{name}[/{sub}]` is the
   // namespace itself.
-  if (parts[i] === 'namespaces' && parts.length > i + 2) {
+  // namespaces/<n>/status and /finalize are the namespace's own subresources, as upstream's
+  // request info reads them; anything else after a namespace name is a resource in it.
+  if (parts[i] === 'namespaces' && parts.length > i + 2 && !(parts.length === i + 3 && (parts[i + 2] === 'status' || parts[i + 2] === 'finalize'))) {
     namespace = parts[i + 1];
     i += 2;
   }

@@ -73,6 +73,16 @@ export interface ApiHandlerOptions {
   >;
   /** True once the server may take traffic (readyz). */
   ready: () => boolean;
+  /**
+   * Groups served by another piece of code, as aggregated API servers are (metrics.k8s.io):
+   * listed in discovery, authorized like any resource, answered by `handle`.
+   */
+  delegatedApis?: DelegatedApi[];
+  /**
+   * Where nodes push their resource usage (PUT /kubelite/nodes/<name>/metrics), kubelite's
+   * stand-in for metrics-server scraping kubelets; a node may report only for itself.
+   */
+  nodeMetricsReport?: (node: string, body: unknown) => void;
   bookmarkEveryMs?: number;
   /** Called after every successful write (not dry-run): CRDs start or stop being served here. */
   afterWrite?: (info: ResourceInfo, obj: Obj | undefined, name: string) => Promise<void>;
@@ -262,6 +272,16 @@ function dryRun(q: URLSearchParams): boolean {
   return values.length > 0;
 }
 
+export interface DelegatedApi {
+  group: string;
+  version: string;
+  /** The APIGroup entry, the APIResourceList, and the aggregated discovery item. */
+  apiGroup(): object;
+  resourceList(): object;
+  discoveryItem(): object;
+  handle(method: string, path: string, query: URLSearchParams): { code: number; body: unknown } | undefined;
+}
+
 export function createApiHandler(o: ApiHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     if (o.auditor) {
@@ -371,13 +391,41 @@ async function handle(o: ApiHandlerOptions, req: IncomingMessage, res: ServerRes
         (m) => m.params['as'] === 'APIGroupDiscoveryList' && m.params['g'] === 'apidiscovery.k8s.io' && m.params['v'] === 'v2',
       );
       if (wantsV2) {
-        const text = JSON.stringify(aggregated(o.registry, path === '/api'));
+        const doc = aggregated(o.registry, path === '/api') as { items: object[] };
+        if (path === '/apis') for (const d of o.delegatedApis ?? []) doc.items.push(d.discoveryItem());
+        const text = JSON.stringify(doc);
         res.writeHead(200, { 'Content-Type': DISCOVERY_V2, 'Content-Length': Buffer.byteLength(text) }).end(text);
         return;
       }
-      send(res, 200, path === '/api' ? apiVersions(o.serverAddress) : apiGroupList(o.registry));
+      if (path === '/api') return send(res, 200, apiVersions(o.serverAddress));
+      const list = apiGroupList(o.registry) as { groups: object[] };
+      for (const d of o.delegatedApis ?? []) list.groups.push(d.apiGroup());
+      send(res, 200, list);
       return;
     }
+  }
+
+  const report = /^\/kubelite\/nodes\/([^/]+)\/metrics$/.exec(path);
+  if (report && o.nodeMetricsReport) {
+    const node = decodeURIComponent(report[1]!);
+    if (method !== 'PUT') throw methodNotAllowed();
+    if (user && o.rbac) {
+      // A node reports for itself (the Node authorizer), others need to update its status.
+      await o.rbac.check({ user: userOf(user), verb: 'update', resourceRequest: true, apiGroup: '', resource: 'nodes', subresource: 'status', name: node }, { group: '', resource: 'nodes' });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse((await readBody(req)).toString('utf8'));
+    } catch (err) {
+      throw badRequest(`node metrics report: ${(err as Error).message}`);
+    }
+    try {
+      o.nodeMetricsReport(node, parsed);
+    } catch (err) {
+      throw badRequest((err as Error).message);
+    }
+    res.writeHead(204).end();
+    return;
   }
 
   const info = parseRequest(method, path, url.searchParams);
@@ -390,12 +438,13 @@ async function handle(o: ApiHandlerOptions, req: IncomingMessage, res: ServerRes
       const doc = apiResourceList(o.registry, '', parts[1]!);
       if (doc) return send(res, 200, doc);
     }
+    const delegated = o.delegatedApis?.find((d) => d.group === parts[1]);
     if (parts[0] === 'apis' && parts.length === 2) {
-      const doc = apiGroup(o.registry, parts[1]!);
+      const doc = delegated?.apiGroup() ?? apiGroup(o.registry, parts[1]!);
       if (doc) return send(res, 200, doc);
     }
     if (parts[0] === 'apis' && parts.length === 3) {
-      const doc = apiResourceList(o.registry, parts[1]!, parts[2]!);
+      const doc = delegated && delegated.version === parts[2] ? delegated.resourceList() : apiResourceList(o.registry, parts[1]!, parts[2]!);
       if (doc) return send(res, 200, doc);
     }
     const extra = await o.extraRoutes?.(req, path, url);
@@ -413,6 +462,30 @@ async function handle(o: ApiHandlerOptions, req: IncomingMessage, res: ServerRes
     }
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
     return;
+  }
+  const delegated = o.delegatedApis?.find((d) => d.group === info.group && d.version === info.version);
+  if (delegated) {
+    if (user && o.rbac) {
+      await o.rbac.check(
+        {
+          user: userOf(user),
+          verb: info.verb,
+          resourceRequest: true,
+          apiGroup: info.group,
+          resource: info.resource,
+          ...(info.subresource ? { subresource: info.subresource } : {}),
+          ...(info.namespace ? { namespace: info.namespace } : {}),
+          ...(info.name ? { name: info.name } : {}),
+        },
+        { group: info.group, resource: info.resource },
+      );
+    }
+    const answer = delegated.handle(method, path, url.searchParams);
+    if (!answer) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
+      return;
+    }
+    return send(res, answer.code, answer.body);
   }
   await handleResource(o, info, req, res, url, user ?? ANONYMOUS);
 }

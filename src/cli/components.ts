@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { issueClientCertificate, type Pki } from '../apiserver/index.ts';
-import { Client, isConflict, runLeaderElected } from '../client/index.ts';
+import { Client, isAlreadyExists, isConflict, resources, runLeaderElected } from '../client/index.ts';
+import { defaultStorageClass } from '../controllers/volume/index.ts';
 import { startControllerManager, type ControllerManagerConfig } from '../controllers/manager.ts';
 import { startScheduler } from '../scheduler/run.ts';
 
@@ -59,7 +60,13 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
       }),
     );
   }
+  const admin = new Client({ server: o.url, ca: o.pki.ca.cert, cert: o.pki.admin.cert, key: o.pki.admin.key, userAgent: `kubelite-addons/${VERSION}` });
   if (o.controllerManager !== false) {
+    // The default StorageClass, as kind and k3s ship one (as an addon, with the admin's
+    // rights): claims get hostPath volumes from the persistentvolume-binder.
+    await admin.create(resources.storageclasses, undefined, defaultStorageClass()).catch((err: unknown) => {
+      if (!isAlreadyExists(err)) o.log(`kubelite: default StorageClass: ${(err as Error).message}`);
+    });
     const client = await clientAs('CN=system:kube-controller-manager', `kube-controller-manager/${VERSION}`);
     running.push(
       runLeaderElected({
@@ -73,6 +80,8 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
             clientFor: (account) =>
               clientAs(`CN=system:serviceaccount:kube-system:${account}, O=system:serviceaccounts, O=system:serviceaccounts:kube-system`, `kube-controller-manager/${VERSION}/${account}`),
             ...(o.controllers ? { controllers: o.controllers } : {}),
+            keys: { rootCA: o.pki.ca.cert, signing: o.pki.ca, serviceAccountKey: o.pki.serviceAccountKey },
+            onSkip: (name, why) => o.log(`kubelite: controller manager: not starting ${name}: ${why}`),
             ...(o.controllerConfig ? { config: o.controllerConfig } : {}),
             // Conflicts are the normal price of optimistic concurrency: the key is retried.
             onError: (key, err) => {
@@ -83,6 +92,17 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
       }),
     );
   }
+  if (o.controllerManager !== false) {
+    // Ready means pods can be made: the default namespace's ServiceAccount, which the
+    // serviceaccount controller makes, must exist first (kind waits for it too).
+    const until = Date.now() + 10_000;
+    while (Date.now() < until) {
+      const sa = await admin.get(resources.serviceaccounts, 'default', 'default').catch(() => undefined);
+      if (sa) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  admin.close();
   return {
     async stop() {
       for (const r of running.reverse()) await r.stop();

@@ -3,16 +3,18 @@
 // kube-system/kube-controller-manager Lease, and with --use-service-account-credentials a
 // ServiceAccount token per controller (from the TokenRequest API, refreshed before it expires).
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
 import { parseDuration } from '../api/protobuf/index.ts';
 import { Client, isAlreadyExists, isConflict, resources, runLeaderElected } from '../client/index.ts';
-import { DEFAULT_CONTROLLER_MANAGER_CONFIG, selectControllers, startControllerManager, type ControllerManagerConfig } from '../controllers/manager.ts';
+import { DEFAULT_CONTROLLER_MANAGER_CONFIG, selectControllers, startControllerManager, type ControllerKeys, type ControllerManagerConfig } from '../controllers/manager.ts';
 import { leaderIdentity, VERSION } from './components.ts';
 import { kubeconfigPath } from './sim.ts';
 
 type Flags = Record<string, string | undefined>;
+type NumericKey = { [K in keyof ControllerManagerConfig]: ControllerManagerConfig[K] extends number ? K : never }[keyof ControllerManagerConfig];
 
 /** Upstream's flags for the tunables, each with how to read it into the config. */
-const TUNABLES: { flag: string; key: keyof ControllerManagerConfig; kind: 'duration' | 'number'; help: string }[] = [
+const TUNABLES: { flag: string; key: NumericKey; kind: 'duration' | 'number'; help: string }[] = [
   { flag: 'node-monitor-period', key: 'nodeMonitorPeriodMs', kind: 'duration', help: 'how often node health is checked' },
   { flag: 'node-monitor-grace-period', key: 'nodeMonitorGracePeriodMs', kind: 'duration', help: 'silence after which a node is marked Unknown' },
   { flag: 'node-startup-grace-period', key: 'nodeStartupGracePeriodMs', kind: 'duration', help: 'time a new node has to post its status' },
@@ -90,6 +92,11 @@ async function serviceAccountClients(admin: Client) {
 
 export interface ControllerManagerCommandOptions {
   kubeconfig?: string;
+  /** Files as upstream's --root-ca-file, --cluster-signing-*-file, --service-account-private-key-file. */
+  rootCAFile?: string;
+  clusterSigningCertFile?: string;
+  clusterSigningKeyFile?: string;
+  serviceAccountPrivateKeyFile?: string;
   controllers: string;
   leaderElect: boolean;
   useServiceAccountCredentials: boolean;
@@ -102,6 +109,15 @@ export interface ControllerManagerCommandOptions {
 export async function controllerManagerCommand(o: ControllerManagerCommandOptions): Promise<void> {
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const names = selectControllers(o.controllers.split(','));
+  if ((o.clusterSigningCertFile === undefined) !== (o.clusterSigningKeyFile === undefined)) {
+    throw new Error('--cluster-signing-cert-file and --cluster-signing-key-file go together');
+  }
+  const read = (f: string) => readFile(f, 'utf8');
+  const keys: ControllerKeys = {
+    ...(o.rootCAFile ? { rootCA: await read(o.rootCAFile) } : {}),
+    ...(o.clusterSigningCertFile && o.clusterSigningKeyFile ? { signing: { cert: await read(o.clusterSigningCertFile), key: await read(o.clusterSigningKeyFile) } } : {}),
+    ...(o.serviceAccountPrivateKeyFile ? { serviceAccountKey: await read(o.serviceAccountPrivateKeyFile) } : {}),
+  };
   const path = kubeconfigPath(o.kubeconfig);
   const admin = Client.fromKubeconfig(path, { userAgent: `kube-controller-manager/${VERSION}` });
   const sa = o.useServiceAccountCredentials ? await serviceAccountClients(admin) : undefined;
@@ -111,11 +127,13 @@ export async function controllerManagerCommand(o: ControllerManagerCommandOption
       ...(sa ? { clientFor: sa.clientFor } : {}),
       controllers: names,
       config: o.config,
+      keys,
+      onSkip: (name, why) => log(`kube-controller-manager: not starting ${name}: ${why}`),
       onError: (key, err) => {
         if (!isConflict(err)) log(`kube-controller-manager: ${key}: ${(err as Error).message}`);
       },
     });
-    log(`kube-controller-manager: started ${names.length} controllers: ${names.join(', ')}`);
+    log(`kube-controller-manager: started ${cm.controllers.size} controllers: ${[...cm.controllers.keys()].join(', ')}`);
     return cm;
   };
   // A standby holds nothing that keeps Node running (timers are unref'd): hold it open.

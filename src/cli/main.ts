@@ -14,6 +14,14 @@ function fail(err: unknown): never {
   process.exit(1);
 }
 
+/** A whole number of seconds from a flag, as `{ [key]: n }`, or nothing when not given. */
+function seconds<K extends string>(flag: string, v: string | undefined, key: K): { [k in K]?: number } {
+  if (v === undefined) return {};
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`invalid argument "${v}" for "${flag}" flag`);
+  return { [key]: n } as { [k in K]?: number };
+}
+
 const program = new Command('kubelite')
   .description('The whole Kubernetes stack in one process.')
   .version(pkg.version, '-v, --version')
@@ -33,6 +41,8 @@ addControllerManagerFlags(
     .option('--audit-policy-file <file>', 'an audit Policy: which requests are logged, at which level')
     .option('--audit-log-path <file>', "where audit events go, one JSON object a line ('-': standard output)")
     .option('--scheduler-config <file>', 'a KubeSchedulerConfiguration for the scheduler (profiles, plugins, weights)')
+    .option('--default-not-ready-toleration-seconds <n>', 'tolerationSeconds of the not-ready:NoExecute toleration every pod gets (300)')
+    .option('--default-unreachable-toleration-seconds <n>', 'tolerationSeconds of the unreachable:NoExecute toleration every pod gets (300)')
     .option('--disable-scheduler', 'do not run the scheduler', false)
     .option('--disable-controller-manager', 'do not run the controller manager (run `kubelite controller-manager` instead, or none)', false),
 )
@@ -48,6 +58,8 @@ addControllerManagerFlags(
       auditLogPath?: string;
       schedulerConfig?: string;
       disableScheduler: boolean;
+      defaultNotReadyTolerationSeconds?: string;
+      defaultUnreachableTolerationSeconds?: string;
       disableControllerManager: boolean;
       controllers: string;
       [flag: string]: unknown;
@@ -68,6 +80,8 @@ addControllerManagerFlags(
           controllerConfig: controllerConfigFromFlags(opts as Record<string, string | undefined>),
         },
         server: {
+          ...seconds('--default-not-ready-toleration-seconds', opts.defaultNotReadyTolerationSeconds, 'defaultNotReadyTolerationSeconds'),
+          ...seconds('--default-unreachable-toleration-seconds', opts.defaultUnreachableTolerationSeconds, 'defaultUnreachableTolerationSeconds'),
           ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
           ...(opts.encryptionProviderConfig ? { encryptionProviderConfig: opts.encryptionProviderConfig } : {}),
           ...(opts.auditPolicyFile ? { auditPolicyFile: opts.auditPolicyFile, auditLogPath: opts.auditLogPath ?? '-' } : {}),
@@ -82,14 +96,32 @@ addControllerManagerFlags(
     .description('run the controller manager alone against a cluster, until interrupted (Ctrl-C)')
     .option('--kubeconfig <file>', 'the cluster (default: $KUBECONFIG, then ~/.kubelite/kubeconfig)')
     .option('--leader-elect <bool>', 'take part in leader election before starting (true or false)', 'true')
-    .option('--use-service-account-credentials', "each controller acts as its own ServiceAccount (kube-system/<name>-controller)", false),
-).action(async (opts: { kubeconfig?: string; leaderElect: string; useServiceAccountCredentials: boolean; controllers: string; [flag: string]: unknown }) => {
+    .option('--use-service-account-credentials', "each controller acts as its own ServiceAccount (kube-system/<name>-controller)", false)
+    .option('--root-ca-file <file>', 'CA bundle for kube-root-ca.crt and token Secrets')
+    .option('--cluster-signing-cert-file <file>', 'CA certificate the built-in CSR signers sign with')
+    .option('--cluster-signing-key-file <file>', 'its private key')
+    .option('--service-account-private-key-file <file>', 'key that signs legacy ServiceAccount tokens'),
+).action(async (opts: {
+  kubeconfig?: string;
+  leaderElect: string;
+  useServiceAccountCredentials: boolean;
+  controllers: string;
+  rootCaFile?: string;
+  clusterSigningCertFile?: string;
+  clusterSigningKeyFile?: string;
+  serviceAccountPrivateKeyFile?: string;
+  [flag: string]: unknown;
+}) => {
   if (!['true', 'false'].includes(opts.leaderElect)) throw new Error(`invalid argument "${opts.leaderElect}" for "--leader-elect" flag: want true or false`);
   await controllerManagerCommand({
     ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
     controllers: opts.controllers,
     leaderElect: opts.leaderElect === 'true',
     useServiceAccountCredentials: opts.useServiceAccountCredentials,
+    ...(opts.rootCaFile ? { rootCAFile: opts.rootCaFile } : {}),
+    ...(opts.clusterSigningCertFile ? { clusterSigningCertFile: opts.clusterSigningCertFile } : {}),
+    ...(opts.clusterSigningKeyFile ? { clusterSigningKeyFile: opts.clusterSigningKeyFile } : {}),
+    ...(opts.serviceAccountPrivateKeyFile ? { serviceAccountPrivateKeyFile: opts.serviceAccountPrivateKeyFile } : {}),
     config: controllerConfigFromFlags(opts as Record<string, string | undefined>),
     until: new Promise((resolve) => {
       process.once('SIGINT', resolve);

@@ -47,7 +47,7 @@ export async function simNodes(o: SimNodesOptions): Promise<void> {
         ...(o.podReadyMs !== undefined ? { podReadyMs: o.podReadyMs } : {}),
       };
   const client = Client.fromKubeconfig(kubeconfigPath(o.kubeconfig), { userAgent: 'kubelite-sim' });
-  const sim = new SimNodes({ client, config, onError: (err) => log(`kubelite sim: ${(err as Error).message}`) });
+  const sim = new SimNodes({ client, config, reportMetricsToApi: true, onError: (err) => log(`kubelite sim: ${(err as Error).message}`) });
   const started = performance.now();
   await sim.start();
   log(`kubelite sim: ${sim.nodeNames().length} simulated nodes running (${(performance.now() - started).toFixed(0)} ms); Ctrl-C removes them`);

@@ -13,7 +13,7 @@ export interface UpOptions {
   host: string;
   port: number;
   /** API server settings from the command line (token file, encryption, audit). */
-  server?: Partial<Pick<ApiServerOptions, 'tokenAuthFile' | 'encryptionProviderConfig' | 'auditPolicyFile' | 'auditLogPath'>>;
+  server?: Partial<Pick<ApiServerOptions, 'tokenAuthFile' | 'encryptionProviderConfig' | 'auditPolicyFile' | 'auditLogPath' | 'defaultNotReadyTolerationSeconds' | 'defaultUnreachableTolerationSeconds'>>;
   /** A KubeSchedulerConfiguration file for the scheduler. */
   schedulerConfig?: string;
   /** Which components run, and the controller manager's settings. */
@@ -55,13 +55,16 @@ export async function up(options: UpOptions): Promise<void> {
   const store = await openStore(options.memory ? {} : { dir: join(dataDir, 'store') });
   try {
     const pki = options.memory ? await generatePki() : await loadOrCreatePki(join(dataDir, 'pki'));
-    const api = await startApiServer({ store, pki, host: options.host, port: options.port, ...options.server });
+    // The controller manager does the background work (GC, namespaces, accounts), as upstream;
+    // with it disabled, nothing does, as with k3s --disable-controller-manager.
+    const api = await startApiServer({ store, pki, host: options.host, port: options.port, ...options.server, builtinControllers: false });
     const configPath = options.memory ? join(tmpdir(), `kubelite-${process.pid}.kubeconfig`) : join(dataDir, 'kubeconfig');
     const components = await startComponents({
       url: api.url,
       pki,
       log,
       ...options.components,
+      controllerConfig: { hostPathRoot: join(options.memory ? tmpdir() : dataDir, 'storage'), createHostPathDirs: !options.memory, ...options.components?.controllerConfig },
       ...(options.schedulerConfig ? { schedulerConfig: await readFile(options.schedulerConfig, 'utf8') } : {}),
     });
     try {

@@ -3,6 +3,7 @@
 // --use-service-account-credentials, each controller may write as its own ServiceAccount
 // (kube-system/<name>-controller, bound to system:controller:<name>-controller), while the
 // informers read as the controller manager.
+import { setMaxListeners } from 'node:events';
 import { EventRecorder, SharedInformerFactory, type Client } from '../client/index.ts';
 import { realClock, type Clock } from '../util/clock.ts';
 import type { Controller } from './controller.ts';
@@ -15,15 +16,42 @@ import { DaemonSetController } from './daemonset/index.ts';
 import { StatefulSetController } from './statefulset/index.ts';
 import { EndpointsController } from './endpoints/index.ts';
 import { EndpointSliceController } from './endpointslice/index.ts';
+import { GarbageCollector } from './garbagecollector/index.ts';
+import { NamespaceController } from './namespace/index.ts';
+import { NodeLifecycleController } from './nodelifecycle/index.ts';
+import { TaintEvictionController } from './tainteviction/index.ts';
+import { HorizontalController } from './podautoscaler/index.ts';
+import { PersistentVolumeController } from './volume/index.ts';
+import { DisruptionController } from './disruption/index.ts';
+import { ServiceAccountsController } from './serviceaccount/index.ts';
+import { TokensController } from './serviceaccount/tokens.ts';
+import { RootCACertPublisher } from './rootcacert/index.ts';
+import { ResourceQuotaController } from './resourcequota/index.ts';
+import { CsrSigningController } from './certificates/signer.ts';
+import { CsrApprovingController } from './certificates/approver.ts';
+import { TokenIssuer } from '../apiserver/tokens.ts';
 
 export interface ControllerContext {
   client: Client;
+  /** The controller manager's own client (for the few controllers upstream runs with it). */
+  rootClient: Client;
+  keys: ControllerKeys;
   factory: SharedInformerFactory;
   clock: Clock;
   config: ControllerManagerConfig;
   /** Events under the given component name (`replicaset-controller`, ...). */
   recorder(component: string): EventRecorder;
   onError?: (key: string, err: unknown) => void;
+}
+
+/** Secrets upstream's controller manager is given as files (--root-ca-file and the like). */
+export interface ControllerKeys {
+  /** The cluster CA bundle put in kube-root-ca.crt and token Secrets (--root-ca-file). */
+  rootCA?: string;
+  /** The CA the built-in signers sign with (--cluster-signing-cert-file / -key-file). */
+  signing?: { cert: string; key: string };
+  /** Signs legacy ServiceAccount tokens (--service-account-private-key-file). */
+  serviceAccountKey?: string;
 }
 
 /** kube-controller-manager's tunables that kubelite takes, in ms where upstream has durations. */
@@ -51,6 +79,9 @@ export interface ControllerManagerConfig {
   hpaInitialReadinessDelayMs: number;
   /** --resource-quota-sync-period (5 min). */
   resourceQuotaSyncPeriodMs: number;
+  /** Where the hostPath provisioner puts volumes, and whether it makes their directories. */
+  hostPathRoot: string;
+  createHostPathDirs: boolean;
 }
 
 export const DEFAULT_CONTROLLER_MANAGER_CONFIG: Readonly<ControllerManagerConfig> = Object.freeze({
@@ -67,6 +98,8 @@ export const DEFAULT_CONTROLLER_MANAGER_CONFIG: Readonly<ControllerManagerConfig
   hpaCpuInitializationPeriodMs: 300_000,
   hpaInitialReadinessDelayMs: 30_000,
   resourceQuotaSyncPeriodMs: 300_000,
+  hostPathRoot: '/var/lib/kubelite/storage',
+  createHostPathDirs: false,
 });
 
 /** What every controller's constructor takes, with its events under `component`. */
@@ -75,11 +108,22 @@ const base = (c: ControllerContext, component: string) => ({
   factory: c.factory,
   clock: c.clock,
   recorder: c.recorder(component),
-  ...(c.onError ? { onError: c.onError } : {}),
+  ...onError(c),
 });
 
+const onError = (c: ControllerContext) => (c.onError ? { onError: c.onError } : {});
+
+export interface ControllerEntry {
+  workers: number;
+  /** The ServiceAccount it acts as; '' for the controller manager's own credentials. */
+  account: string;
+  /** Why it cannot run with these keys (it is then skipped, as upstream skips it). */
+  missing?: (keys: ControllerKeys) => string | undefined;
+  make: (ctx: ControllerContext) => Controller;
+}
+
 /** Upstream's controller names (`--controllers`), each with its default worker count. */
-export const CONTROLLERS: Record<string, { workers: number; account: string; make: (ctx: ControllerContext) => Controller }> = {
+export const CONTROLLERS: Record<string, ControllerEntry> = {
   replicaset: { workers: 5, account: 'replicaset-controller', make: (c) => new ReplicaSetController(base(c, 'replicaset-controller')) },
   deployment: { workers: 5, account: 'deployment-controller', make: (c) => new DeploymentController(base(c, 'deployment-controller')) },
   daemonset: { workers: 2, account: 'daemon-set-controller', make: (c) => new DaemonSetController(base(c, 'daemonset-controller')) },
@@ -91,7 +135,88 @@ export const CONTROLLERS: Record<string, { workers: number; account: string; mak
   'ttl-after-finished': {
     workers: 5,
     account: 'ttl-after-finished-controller',
-    make: (c) => new TTLAfterFinishedController({ client: c.client, factory: c.factory, clock: c.clock, ...(c.onError ? { onError: c.onError } : {}) }),
+    make: (c) => new TTLAfterFinishedController({ client: c.client, factory: c.factory, clock: c.clock, ...onError(c) }),
+  },
+  garbagecollector: { workers: 20, account: 'generic-garbage-collector', make: (c) => new GarbageCollector(base(c, 'garbage-collector-controller')) },
+  namespace: { workers: 10, account: 'namespace-controller', make: (c) => new NamespaceController({ client: c.client, factory: c.factory, clock: c.clock, ...onError(c) }) },
+  nodelifecycle: {
+    workers: 8,
+    account: 'node-controller',
+    make: (c) =>
+      new NodeLifecycleController({
+        ...base(c, 'node-controller'),
+        nodeMonitorPeriodMs: c.config.nodeMonitorPeriodMs,
+        nodeMonitorGracePeriodMs: c.config.nodeMonitorGracePeriodMs,
+        nodeStartupGracePeriodMs: c.config.nodeStartupGracePeriodMs,
+        nodeEvictionRate: c.config.nodeEvictionRate,
+        secondaryNodeEvictionRate: c.config.secondaryNodeEvictionRate,
+        unhealthyZoneThreshold: c.config.unhealthyZoneThreshold,
+        largeClusterSizeThreshold: c.config.largeClusterSizeThreshold,
+      }),
+  },
+  'taint-eviction-controller': { workers: 8, account: 'node-controller', make: (c) => new TaintEvictionController(base(c, 'taint-eviction-controller')) },
+  horizontalpodautoscaling: {
+    workers: 5,
+    account: 'horizontal-pod-autoscaler',
+    make: (c) =>
+      new HorizontalController({
+        ...base(c, 'horizontal-pod-autoscaler'),
+        syncPeriodMs: c.config.hpaSyncPeriodMs,
+        downscaleStabilizationMs: c.config.hpaDownscaleStabilizationMs,
+        tolerance: c.config.hpaTolerance,
+        cpuInitializationPeriodMs: c.config.hpaCpuInitializationPeriodMs,
+        initialReadinessDelayMs: c.config.hpaInitialReadinessDelayMs,
+      }),
+  },
+  'persistentvolume-binder': {
+    workers: 2,
+    account: 'persistent-volume-binder',
+    make: (c) => new PersistentVolumeController({ ...base(c, 'persistentvolume-controller'), root: c.config.hostPathRoot, createDirs: c.config.createHostPathDirs }),
+  },
+  disruption: { workers: 1, account: 'disruption-controller', make: (c) => new DisruptionController(base(c, 'controllermanager')) },
+  serviceaccount: {
+    workers: 1,
+    account: 'service-account-controller',
+    make: (c) => new ServiceAccountsController({ client: c.client, factory: c.factory, clock: c.clock, ...onError(c) }),
+  },
+  'serviceaccount-token': {
+    workers: 5,
+    account: '',
+    missing: (k) => (!k.serviceAccountKey || !k.rootCA ? 'no service account private key or root CA' : undefined),
+    make: (c) => {
+      const issuer = new TokenIssuer(c.keys.serviceAccountKey!);
+      return new TokensController({
+        client: c.rootClient,
+        factory: c.factory,
+        clock: c.clock,
+        rootCA: c.keys.rootCA!,
+        generateLegacyToken: (sa, secret) =>
+          issuer.issueLegacy({ namespace: sa.metadata.namespace, secretName: secret.metadata.name, serviceAccountName: sa.metadata.name, serviceAccountUid: sa.metadata.uid }),
+        ...onError(c),
+      });
+    },
+  },
+  'root-ca-cert-publisher': {
+    workers: 1,
+    account: 'root-ca-cert-publisher',
+    missing: (k) => (k.rootCA ? undefined : 'no root CA'),
+    make: (c) => new RootCACertPublisher({ client: c.client, factory: c.factory, clock: c.clock, rootCA: c.keys.rootCA!, ...onError(c) }),
+  },
+  resourcequota: {
+    workers: 5,
+    account: 'resourcequota-controller',
+    make: (c) => new ResourceQuotaController({ client: c.client, factory: c.factory, clock: c.clock, resyncPeriodMs: c.config.resourceQuotaSyncPeriodMs, ...onError(c) }),
+  },
+  csrsigning: {
+    workers: 5,
+    account: 'certificate-controller',
+    missing: (k) => (k.signing ? undefined : 'no cluster signing certificate and key'),
+    make: (c) => new CsrSigningController({ client: c.client, factory: c.factory, clock: c.clock, ca: c.keys.signing!, ...onError(c) }),
+  },
+  csrapproving: {
+    workers: 5,
+    account: 'certificate-controller',
+    make: (c) => new CsrApprovingController({ client: c.client, factory: c.factory, clock: c.clock, ...onError(c) }),
   },
 };
 
@@ -121,6 +246,9 @@ export interface StartControllerManagerOptions {
   /** Names from CONTROLLERS; all when absent. */
   controllers?: string[];
   config?: Partial<ControllerManagerConfig>;
+  keys?: ControllerKeys;
+  /** Told of each controller left out for want of keys. */
+  onSkip?: (name: string, why: string) => void;
   onError?: (key: string, err: unknown) => void;
 }
 
@@ -137,10 +265,19 @@ export async function startControllerManager(o: StartControllerManagerOptions): 
   const factory = new SharedInformerFactory(o.client, { clock });
   const recorders: EventRecorder[] = [];
   const controllers = new Map<string, Controller>();
+  const keys = o.keys ?? {};
   for (const n of names) {
-    const client = o.clientFor ? await o.clientFor(CONTROLLERS[n]!.account) : o.client;
+    const entry = CONTROLLERS[n]!;
+    const why = entry.missing?.(keys);
+    if (why) {
+      o.onSkip?.(n, why);
+      continue;
+    }
+    const client = o.clientFor && entry.account ? await o.clientFor(entry.account) : o.client;
     const ctx: ControllerContext = {
       client,
+      rootClient: o.client,
+      keys,
       factory,
       clock,
       config,
@@ -154,6 +291,8 @@ export async function startControllerManager(o: StartControllerManagerOptions): 
     controllers.set(n, CONTROLLERS[n]!.make(ctx));
   }
   const ac = new AbortController();
+  // Every controller and informer listens on this one signal.
+  setMaxListeners(100_000, ac.signal);
   factory.start();
   const synced = await factory.waitForCacheSync(ac.signal);
   if (!synced) {

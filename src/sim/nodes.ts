@@ -84,6 +84,13 @@ export interface SimOptions {
   onError?: (err: unknown) => void;
   /** Receives each node's usage every metricsSeconds (in-process or pushed to the metrics API). */
   onMetrics?: (node: string, r: NodeReport) => void | Promise<void>;
+  /** Report usage to the API server's metrics endpoint (what `kubelite sim nodes` does). */
+  reportMetricsToApi?: boolean;
+}
+
+/** PUTs a node's usage report where kubelite's API server takes it for metrics.k8s.io. */
+export async function reportNodeMetrics(client: Client, node: string, report: NodeReport): Promise<void> {
+  await client.request('PUT', `/kubelite/nodes/${encodeURIComponent(node)}/metrics`, report);
 }
 
 export class SimNodes {
@@ -105,8 +112,11 @@ export class SimNodes {
   private readonly silent = new Set<string>();
   private readonly statusReported = new Map<string, number>();
 
-  constructor(private readonly o: SimOptions) {
+  constructor(private o: SimOptions) {
     this.clock = o.clock ?? realClock;
+    if (o.reportMetricsToApi && !o.onMetrics) {
+      this.o = { ...o, onMetrics: (node, r) => reportNodeMetrics(o.client, node, r) };
+    }
     this.random = o.random ?? Math.random;
     this.stages = o.config.stages ?? defaultStages({ podReadyMs: o.config.podReadyMs, jobCompleteMs: o.config.jobCompleteMs });
     this.factory = new SharedInformerFactory(o.client, { clock: this.clock, random: this.random, ...(o.onError ? { onError: o.onError } : {}) });

@@ -76,7 +76,9 @@ export async function startCluster(
   const store = await openStore({});
   const pki = await generatePki();
   const { components: withComponents, sim: simConfig, ...serverOptions } = options;
-  const api = await startApiServer({ store, pki, port: 0, ...serverOptions });
+  // With a controller manager running, it (not the API server) does the background work.
+  const withControllerManager = !!withComponents && (withComponents === true || withComponents.controllerManager !== false);
+  const api = await startApiServer({ store, pki, port: 0, ...(withControllerManager ? { builtinControllers: false } : {}), ...serverOptions });
   const components = withComponents
     ? await startComponents({ url: api.url, pki, log: (line) => process.stderr.write(`${line}\n`), ...(typeof withComponents === 'object' ? withComponents : {}) })
     : undefined;
@@ -85,7 +87,7 @@ export async function startCluster(
   // kubectl caches discovery under HOME; a private HOME keeps runs independent.
   const env = { KUBECONFIG: kubeconfigPath, HOME: dir, KUBECACHEDIR: join(dir, 'cache') };
   const client = Client.fromKubeconfig(kubeconfig(pki, api.url) + '\n');
-  const sim = simConfig ? new SimNodes({ client, config: simConfig }) : undefined;
+  const sim = simConfig ? new SimNodes({ client, config: simConfig, reportMetricsToApi: true }) : undefined;
   await sim?.start();
   const cluster: TestCluster = {
     api,

@@ -1,6 +1,7 @@
 // The admission chain kube-apiserver enables by default, in its order: mutating plugins run in
 // list order, then the validating ones in list order (ResourceQuota last, so it charges only
 // writes everyone else accepted).
+import { defaultTolerationSeconds } from './default-toleration-seconds.ts';
 import type { ResourceRegistry } from '../../api/registry.ts';
 import type { ResourceStore } from '../rest.ts';
 import { defaultStorageClass } from './default-storage-class.ts';
@@ -21,6 +22,7 @@ export function defaultAdmissionChain(
   webhooks: WebhookConfigurations,
   quotas: ResourceQuotas,
   policies?: ValidatingAdmissionPolicies,
+  tolerations: { notReadySeconds?: number; unreachableSeconds?: number } = {},
 ): AdmissionChain {
   return new AdmissionChain([
     namespaceLifecycle(rest, registry.get('', 'v1', 'namespaces')!),
@@ -28,6 +30,7 @@ export function defaultAdmissionChain(
     serviceAccount(rest, registry),
     defaultStorageClass(rest, registry),
     priority(rest, registry),
+    defaultTolerationSeconds(tolerations),
     nodeRestriction(),
     podSecurity(rest, registry),
     mutatingWebhooks(webhooks),
