@@ -105,31 +105,30 @@ ${extra}`;
     await waitFor('dependents collected', async () => ((await count('rs', 'bg')) === 0 && (await count('pods', 'bg')) === 0 ? true : undefined), 30_000);
   });
 
-  it('kubectl delete --cascade=foreground keeps the Deployment until its dependents are gone', async () => {
+  it('kubectl delete --cascade=foreground removes the Deployment only after its ReplicaSet and pods', async () => {
     await makeAndRoll('fg');
-    // The pods carry a finalizer, so the chain has to wait for the test to let them go.
-    for (const p of (await c.k('get', 'pods', '-l', 'app=fg', '-o', 'name')).split('\n').filter(Boolean)) {
-      await c.k('patch', p, '--type=merge', '-p', '{"metadata":{"finalizers":["example.com/hold"]}}');
-    }
-    await c.k('delete', 'deployment', 'fg', '--cascade=foreground', '--wait=false');
-    const d = await waitFor('the owner marked', async () => {
-      const got = await c.client.get(resources.deployments, 'default', 'fg').catch(() => undefined);
-      return got?.metadata.deletionTimestamp ? got : undefined;
-    }, 10_000);
-    assert.deepEqual(d.metadata.finalizers, ['foregroundDeletion']);
-    await waitFor('the ReplicaSet waiting on its pods', async () => {
-      const rs = (await c.client.list(resources.replicasets, 'default', { labelSelector: 'app=fg' })).items;
-      return rs.length === 1 && rs[0]!.metadata.deletionTimestamp ? true : undefined;
-    }, 10_000);
-    await new Promise((r) => setTimeout(r, 500));
-    assert.ok(await c.client.get(resources.deployments, 'default', 'fg'), 'the Deployment stays while a dependent does');
-    for (const p of (await c.k('get', 'pods', '-l', 'app=fg', '-o', 'name')).split('\n').filter(Boolean)) {
-      await c.k('patch', p, '--type=merge', '-p', '{"metadata":{"finalizers":null}}');
-    }
-    await waitFor('the whole chain gone', async () => {
-      const gone = (await c.kubectl(['get', 'deployment', 'fg'])).code === 1;
-      return gone && (await count('rs', 'fg')) === 0 && (await count('pods', 'fg')) === 0 ? true : undefined;
-    }, 30_000);
+    // Deletions are ordered by the revisions the store gave them (a DELETED event carries it).
+    const from = (await c.client.get(resources.deployments, 'default', 'fg')).metadata.resourceVersion;
+    const deleted = new Map<string, number>();
+    const ac = new AbortController();
+    const watchers = [resources.deployments, resources.replicasets, resources.pods].map((res) =>
+      (async () => {
+        for await (const ev of c.client.watch(res, 'default', { resourceVersion: from }, ac.signal)) {
+          if (ev.type === 'DELETED' && ev.object.metadata.name.startsWith('fg')) deleted.set(`${res.resource}/${ev.object.metadata.name}`, Number(ev.object.metadata.resourceVersion));
+        }
+      })().catch((err: unknown) => {
+        if (!ac.signal.aborted) throw err;
+      }),
+    );
+    // kubectl waits until the Deployment is gone; by then its dependents must be gone too.
+    await c.k('delete', 'deployment', 'fg', '--cascade=foreground');
+    assert.equal(await count('rs', 'fg'), 0, 'no ReplicaSet outlives the owner');
+    assert.equal(await count('pods', 'fg'), 0, 'no pod outlives the owner');
+    await waitFor('every deletion seen', async () => (deleted.size === 4 ? true : undefined), 10_000);
+    ac.abort();
+    await Promise.all(watchers);
+    const owner = deleted.get('deployments/fg')!;
+    for (const [what, rv] of deleted) if (what !== 'deployments/fg') assert.ok(rv < owner, `${what} went before the Deployment`);
   });
 
   it('kubectl delete --cascade=orphan leaves the ReplicaSet and pods without the owner reference', async () => {
