@@ -110,6 +110,9 @@ export function startScheduler(o: StartSchedulerOptions): RunningScheduler {
     getPod: (ns, name) => pods.get(`${ns}/${name}`),
     get: (kind, ns, name) => lookups.get(kind)?.get(ns ? `${ns}/${name}` : name),
     list: (kind) => lookups.get(kind)?.list() ?? [],
+    async annotateClaim(ns, name, annotations) {
+      await client.patch(resources.persistentvolumeclaims, ns, name, 'merge', { metadata: { annotations } });
+    },
   };
   sched = new Scheduler({ ...o, cluster, clock });
 

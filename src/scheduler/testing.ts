@@ -123,6 +123,8 @@ export class FakeCluster implements ClusterAPI {
   onStatusUpdate: ((pod: Obj, update: PodStatusUpdate) => void) | undefined;
   /** Objects served by get/list, by kind (Service, PersistentVolumeClaim, Namespace, ...). */
   readonly objects = new Map<string, Obj[]>();
+  /** Claim annotation writes (VolumeBinding's PreBind); absent: the cluster cannot write claims. */
+  annotateClaim: ((namespace: string, name: string, annotations: Record<string, string>) => Promise<void>) | undefined;
 
   addObject(kind: string, obj: Obj): void {
     const list = this.objects.get(kind) ?? [];

@@ -261,4 +261,6 @@ export interface ClusterAPI extends Binder {
   /** Informer lookups for plugins (PersistentVolumeClaim, PersistentVolume, StorageClass, Namespace, CSINode ...). */
   get?(resource: string, namespace: string, name: string): Obj | undefined;
   list?(resource: string): Obj[];
+  /** Sets annotations on a claim (VolumeBinding's PreBind names the node for provisioning). */
+  annotateClaim?(namespace: string, name: string, annotations: Record<string, string>): Promise<void>;
 }

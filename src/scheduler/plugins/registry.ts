@@ -30,7 +30,7 @@ export function inTreeRegistry(): Registry {
     .register(Names.NodeResourcesFit, (args) => new NodeResourcesFit(args as NodeResourcesFitArgs))
     .register(Names.NodeResourcesBalancedAllocation, (args) => new BalancedAllocation(args as BalancedAllocationArgs))
     .register(Names.ImageLocality, (_args, h) => new ImageLocality(h))
-    .register(Names.VolumeBinding, (_args, h) => new VolumeBinding(h))
+    .register(Names.VolumeBinding, (args, h) => new VolumeBinding(h, Number((args as { bindTimeoutSeconds?: number } | undefined)?.bindTimeoutSeconds ?? 600)))
     .register(Names.PodTopologySpread, (args, h) => new PodTopologySpread(h, args as PodTopologySpreadArgs))
     .register(Names.InterPodAffinity, (args, h) => new InterPodAffinity(h, args as InterPodAffinityArgs))
     .register(Names.DefaultPreemption, (args, h) => new DefaultPreemption(h, args as DefaultPreemptionArgs))

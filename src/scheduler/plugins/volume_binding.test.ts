@@ -7,6 +7,7 @@ import { CODE_NAMES, Code, Status } from '../framework/status.ts';
 import { NodeInfo, PodInfo } from '../framework/types.ts';
 import { FakeCluster, makeNode, makePod } from '../testing.ts';
 import { VolumeBinding, localVolumeNodeNames } from './volume_binding.ts';
+import { ManualClock, realClock } from '../../util/clock.ts';
 
 const BOUND = { 'pv.kubernetes.io/bind-completed': 'yes' };
 
@@ -45,7 +46,7 @@ const nodes = [makeNode({ name: 'n1', labels: { zone: 'z1' } }), makeNode({ name
 
 /** PreFilter's outcome, then each node's Filter outcome. */
 function run(c: FakeCluster, pod: Obj): { pre: string; nodes?: Record<string, string>; eligible?: string[] } {
-  const pl = new VolumeBinding({ cluster: c });
+  const pl = new VolumeBinding({ cluster: c, clock: realClock });
   const state = new CycleState();
   const pi = new PodInfo(pod);
   const pre = pl.preFilter(state, pi);
@@ -193,14 +194,50 @@ describe('VolumeBinding', () => {
   });
 
   test('Filter without PreFilter state is an error', () => {
-    const s = new VolumeBinding({ cluster: new FakeCluster() }).filter(new CycleState(), new PodInfo(podWith('x')), nodes[0]!);
+    const s = new VolumeBinding({ cluster: new FakeCluster(), clock: realClock }).filter(new CycleState(), new PodInfo(podWith('x')), nodes[0]!);
     assert.equal(s?.code, Code.Error);
   });
 
   test('a PV change only requeues pods with claims', () => {
-    const pl = new VolumeBinding({ cluster: new FakeCluster() });
+    const pl = new VolumeBinding({ cluster: new FakeCluster(), clock: realClock });
     const hint = pl.eventsToRegister().find((e) => e.event.resource === 'PersistentVolume')!.hint!;
     assert.equal(hint(new PodInfo(podWith('data')), undefined, pv('pv1')), 1);
     assert.equal(hint(new PodInfo(makePod({ name: 'q' })), undefined, pv('pv1')), 0);
+  });
+
+  test('PreBind names the node on unbound WaitForFirstConsumer claims and waits until they are bound', async () => {
+    const c = cluster({ StorageClass: [{ metadata: { name: 'wffc' }, volumeBindingMode: 'WaitForFirstConsumer' }], PersistentVolumeClaim: [pvc('data', { cls: 'wffc' })] });
+    const written: string[] = [];
+    c.annotateClaim = async (ns, name, annotations) => {
+      written.push(`${ns}/${name} ${JSON.stringify(annotations)}`);
+      // The PV controller provisions and binds a moment later.
+      setTimeout(() => c.addObject('PersistentVolumeClaim', pvc('data', { cls: 'wffc', volumeName: 'pvc-1', annotations: { ...annotations, ...BOUND } })), 20);
+    };
+    const pl = new VolumeBinding({ cluster: c, clock: realClock });
+    const state = new CycleState();
+    const pi = new PodInfo(podWith('data'));
+    assert.equal(pl.preFilter(state, pi), null);
+    // The real clock's timers do not hold the process open; this does, while PreBind waits.
+    const keep = setInterval(() => {}, 1000);
+    assert.equal(await pl.preBind(state, pi, 'n2').finally(() => clearInterval(keep)), null);
+    assert.deepEqual(written, ['default/data {"volume.kubernetes.io/selected-node":"n2"}']);
+  });
+
+  test('PreBind gives up after bindTimeoutSeconds with upstream\'s error', async () => {
+    const c = cluster({ StorageClass: [{ metadata: { name: 'wffc' }, volumeBindingMode: 'WaitForFirstConsumer' }], PersistentVolumeClaim: [pvc('data', { cls: 'wffc' })] });
+    c.annotateClaim = async () => {};
+    const clock = new ManualClock(0);
+    const pl = new VolumeBinding({ cluster: c, clock }, 2);
+    const state = new CycleState();
+    const pi = new PodInfo(podWith('data'));
+    pl.preFilter(state, pi);
+    const result = pl.preBind(state, pi, 'n1');
+    for (let i = 0; i < 60; i++) {
+      await new Promise((r) => setImmediate(r));
+      clock.advance(50);
+    }
+    const s = await result;
+    assert.equal(s?.code, Code.Error);
+    assert.equal(s?.message(), 'binding volumes: timed out waiting for the condition');
   });
 });

@@ -2,10 +2,13 @@
 // binding must already be bound, and the PersistentVolumes of bound claims must allow the node
 // (their spec.nodeAffinity). Local volumes pinned to hostnames narrow the nodes in PreFilter.
 //
-// Not done here: matching unbound WaitForFirstConsumer claims to static PVs, capacity checks and
-// provisioning (upstream's findMatchingVolumes, checkVolumeProvisions, AssumePodVolumes and
-// BindPodVolumes). Such claims are treated as bindable on any node, except that a claim whose
-// provisioning already chose a node (volume.kubernetes.io/selected-node) only fits that node.
+// Unbound WaitForFirstConsumer claims fit any node, except that a claim whose provisioning
+// already chose a node (volume.kubernetes.io/selected-node) only fits that node. PreBind names
+// the chosen node on such claims (what upstream's BindPodVolumes does for dynamic provisioning)
+// and waits, up to bindTimeoutSeconds, until the PV controller has bound them.
+// Not done here: matching such claims to static PVs before binding, and capacity checks
+// (upstream's findMatchingVolumes and CSIStorageCapacity); the PV controller matches static
+// volumes after the node is named.
 //
 // Objects come from the cluster's informer lookups: PersistentVolumeClaim (namespaced),
 // PersistentVolume and StorageClass (cluster-scoped).
@@ -14,7 +17,7 @@ import type { Obj } from '../../apiserver/rest.ts';
 import type { CycleState, StateData } from '../framework/cycle_state.ts';
 import { ActionType, QueueingHint, type ClusterEventWithHint } from '../framework/events.ts';
 import { NodeSelector } from '../framework/helpers.ts';
-import { PreFilterResult, type EnqueueExtensions, type FilterPlugin, type Handle, type PreFilterPlugin } from '../framework/interfaces.ts';
+import { PreFilterResult, type EnqueueExtensions, type FilterPlugin, type Handle, type PreBindPlugin, type PreFilterPlugin } from '../framework/interfaces.ts';
 import { Status, type Result } from '../framework/status.ts';
 import type { NodeInfo, PodInfo } from '../framework/types.ts';
 import { getObject } from './cluster_objects.ts';
@@ -91,10 +94,38 @@ export function localVolumeNodeNames(pv: Obj | undefined): string[] {
   return [...result].sort();
 }
 
-export class VolumeBinding implements PreFilterPlugin, FilterPlugin, EnqueueExtensions {
+export class VolumeBinding implements PreFilterPlugin, FilterPlugin, PreBindPlugin, EnqueueExtensions {
   readonly name = Names.VolumeBinding;
 
-  constructor(private readonly handle: Pick<Handle, 'cluster'>) {}
+  constructor(
+    private readonly handle: Pick<Handle, 'cluster' | 'clock'>,
+    private readonly bindTimeoutSeconds = 600,
+  ) {}
+
+  async preBind(state: CycleState, pod: PodInfo, nodeName: string): Promise<Result> {
+    const s = state.read<VolumeState>(STATE_KEY);
+    if (!s || s.delayed.length === 0) return null;
+    const cluster = this.handle.cluster;
+    for (const pvc of s.delayed) {
+      if (pvc.metadata?.annotations?.[ANN_SELECTED_NODE] === nodeName) continue;
+      if (!cluster.annotateClaim) return Status.error('binding volumes: the cluster cannot annotate claims');
+      try {
+        await cluster.annotateClaim(pvc.metadata.namespace, pvc.metadata.name, { [ANN_SELECTED_NODE]: nodeName });
+      } catch (err) {
+        return Status.error(`binding volumes: ${(err as Error).message}`);
+      }
+    }
+    const deadline = this.handle.clock.now() + this.bindTimeoutSeconds * 1000;
+    for (;;) {
+      const pending = s.delayed.filter((c) => {
+        const cur = getObject(cluster, 'PersistentVolumeClaim', c.metadata.namespace, c.metadata.name);
+        return !(cur?.spec?.volumeName && Object.prototype.hasOwnProperty.call(cur.metadata?.annotations ?? {}, ANN_BIND_COMPLETED));
+      });
+      if (pending.length === 0) return null;
+      if (this.handle.clock.now() >= deadline) return Status.error(`binding volumes: timed out waiting for the condition`);
+      await new Promise<void>((r) => this.handle.clock.setTimeout(r, 50));
+    }
+  }
 
   /** Upstream IsDelayBindingMode: the claim's StorageClass says WaitForFirstConsumer. */
   private delayBinding(pvc: Obj): boolean | Status {
