@@ -4,6 +4,7 @@
 // is the model. Objects are stored as JSON under `/registry/<group>/<resource>/<ns>/<name>`,
 // without `metadata.resourceVersion`, which is always the key's mod revision.
 
+import { convertTo, hasConversion, toStorageVersion } from '../api/conversion/index.ts';
 import { randomUUID } from 'node:crypto';
 import {
   MODIFIED,
@@ -219,7 +220,8 @@ export class ResourceStore {
 
   private decodeStale(info: ResourceInfo, kv: KeyValue): { obj: Obj; stale: boolean } {
     const { text, stale } = this.plaintext(info, kv);
-    const obj = JSON.parse(text) as Obj;
+    let obj = JSON.parse(text) as Obj;
+    if (hasConversion(info.group, info.kind)) obj = convertTo(info.group, info.kind, obj, info.version);
     obj.apiVersion = groupVersion(info);
     obj.kind = info.kind;
     obj.metadata ??= {};
@@ -235,7 +237,8 @@ export class ResourceStore {
   }
 
   private encode(info: ResourceInfo, key: string, obj: Obj): Uint8Array {
-    const plain = enc.encode(this.serialize(obj));
+    const stored = hasConversion(info.group, info.kind) ? toStorageVersion(info.group, info.kind, obj) : obj;
+    const plain = enc.encode(this.serialize(stored));
     const t = this.transformer(info);
     return t ? t.toStorage(plain, key) : plain;
   }

@@ -173,4 +173,40 @@ ${extra}`;
     assert.equal(done.code, 0, done.stderr);
     await waitFor('the CronJob records it', async () => ((await c.k('get', 'cronjob', 'tick', '-o', 'jsonpath={.status.lastSuccessfulTime}')) ? true : undefined), 20_000);
   });
+
+  it('a StatefulSet with volumeClaimTemplates gets claims bound to hostPath volumes of the default StorageClass', async () => {
+    const r = await c.kubectl(['apply', '-f', '-'], {
+      stdin: `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 2
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: postgres, volumeMounts: [{name: data, mountPath: /data}]}]}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+`,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const status = await c.kubectl(['rollout', 'status', 'statefulset/db', '--timeout=60s']);
+    assert.equal(status.code, 0, status.stderr);
+    const claims = await c.k('get', 'pvc', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.phase} {.spec.storageClassName} {.spec.volumeName}{"\\n"}{end}');
+    const lines = claims.trim().split('\n').sort();
+    assert.equal(lines.length, 2, claims);
+    for (const [i, line] of lines.entries()) assert.match(line, new RegExp(`^data-db-${i} Bound standard pvc-[0-9a-f-]{36}$`));
+    // Each volume is pinned to the node its pod runs on, as the provisioner made it there.
+    for (let i = 0; i < 2; i++) {
+      const pod = await c.client.get(resources.pods, 'default', `db-${i}`);
+      const claim = await c.client.get(resources.persistentvolumeclaims, 'default', `data-db-${i}`);
+      assert.equal(claim.metadata.annotations['volume.kubernetes.io/selected-node'], pod.spec.nodeName);
+      const pv = await c.client.get(resources.persistentvolumes, undefined, claim.spec.volumeName);
+      assert.equal(pv.spec.claimRef.name, `data-db-${i}`);
+      assert.deepEqual(pv.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values, [pod.spec.nodeName]);
+      assert.ok(pv.spec.hostPath.path.endsWith(`default_data-db-${i}_${pv.metadata.name}`));
+    }
+  });
 });
