@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { parseDuration } from '../api/protobuf/index.ts';
-import { Client, isAlreadyExists, isConflict, resources, runLeaderElected } from '../client/index.ts';
+import { Client, isAlreadyExists, isConflict, isNotFound, resources, runLeaderElected } from '../client/index.ts';
 import { DEFAULT_CONTROLLER_MANAGER_CONFIG, selectControllers, startControllerManager, type ControllerKeys, type ControllerManagerConfig } from '../controllers/manager.ts';
 import { leaderIdentity, VERSION } from './components.ts';
 import { kubeconfigPath } from './sim.ts';
@@ -130,7 +130,7 @@ export async function controllerManagerCommand(o: ControllerManagerCommandOption
       keys,
       onSkip: (name, why) => log(`kube-controller-manager: not starting ${name}: ${why}`),
       onError: (key, err) => {
-        if (!isConflict(err)) log(`kube-controller-manager: ${key}: ${(err as Error).message}`);
+        if (!isConflict(err) && !isNotFound(err)) log(`kube-controller-manager: ${key}: ${(err as Error).message}`);
       },
     });
     log(`kube-controller-manager: started ${cm.controllers.size} controllers: ${[...cm.controllers.keys()].join(', ')}`);

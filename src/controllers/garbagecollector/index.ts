@@ -3,6 +3,7 @@
 // attemptToDelete deletes objects whose owners are all gone (checked live: the graph may lag),
 // drops dangling references of objects that keep a live owner, and finishes foreground
 // deletions; attemptToOrphan strips references to an owner deleted with the orphan finalizer.
+import type { OwnerReference } from '../util.ts';
 import {
   ApiError,
   RateLimitingQueue,
@@ -33,14 +34,7 @@ const IGNORED = new Set(['/events', 'events.k8s.io/events']);
 /** How often discovery is read again so new resources (CRDs) get monitors (upstream: 30 s). */
 export const DISCOVERY_RESYNC_MS = 30_000;
 
-interface OwnerRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+type OwnerRef = OwnerReference;
 
 /** One object in the graph: only the metadata the collector needs. */
 export interface GraphNode {

@@ -1,6 +1,7 @@
 // Test support shared by the garbage collector's and the namespace controller's tests: an API
 // server that does no background work itself, a ManualClock that moves on its own (faster than
 // real time, so rate-limited retries and discovery resyncs happen), and a CRD.
+import { eventually, sleep } from '../testing.ts';
 import { SharedInformerFactory, type Client, type Resource } from '../../client/index.ts';
 import { startEnv, type TestEnv } from '../../client/test-env.ts';
 import { ManualClock } from '../../util/clock.ts';
@@ -61,22 +62,6 @@ export async function createWidgetCrd(client: Client): Promise<void> {
   });
 }
 
-/** Polls (real time) until `check` resolves truthy, returning its value. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { eventually, sleep };
 
 export const ownerRef = (o: Obj, extra: Obj = {}) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, uid: o.metadata.uid, ...extra });
