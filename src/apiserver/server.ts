@@ -2,6 +2,7 @@
 // discovery, health and resource handlers, and errors as `Status` objects. The handler is a
 // plain (req, res) function so it can also be served without TLS in tests.
 
+import { evictPod } from './eviction.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify as toYaml, parse as parseYaml } from 'yaml';
 import {
@@ -251,6 +252,7 @@ function send(res: ServerResponse, code: number, body: unknown, yaml = false, wa
 
 function sendError(res: ServerResponse, err: unknown): void {
   const se = err instanceof StatusError ? err : internalError(err);
+  if (se.details?.retryAfterSeconds && !res.headersSent) res.setHeader('Retry-After', String(se.details.retryAfterSeconds));
   send(res, se.code, se.toStatus(), false, responseWarnings.get(res));
 }
 
@@ -628,6 +630,26 @@ async function handleResource(
     await chain.admit(a);
     await chain.validate(a);
   };
+  /** A DELETE of one object with its DeleteOptions (query parameters win), hooks included. */
+  const deleteOne = async (name: string, opts: Obj, dry: boolean) => {
+    const grace = intParam(q, 'gracePeriodSeconds') ?? opts.gracePeriodSeconds;
+    const policy = q.get('propagationPolicy') ?? opts.propagationPolicy ?? (q.get('orphanDependents') === 'true' || opts.orphanDependents === true ? 'Orphan' : undefined);
+    if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
+      throw badRequest(`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
+    }
+    if (chain) await admitDelete(await rs.get(info, ns, name));
+    const dryAll = dry || (Array.isArray(opts.dryRun) && opts.dryRun.includes('All'));
+    const r = await rs.delete(info, ns, name, {
+      ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
+      ...(policy ? { propagationPolicy: policy } : {}),
+      ...(opts.preconditions ? { preconditions: opts.preconditions } : {}),
+      dryRun: dryAll,
+    });
+    if (!r.gone && info.group === '' && info.kind === 'Namespace') o.onNamespaceTerminating?.(name);
+    await o.afterWrite?.(info, r.gone ? undefined : r.obj, name);
+    if (!dryAll) o.onDelete?.(info, r.obj, r.gone);
+    return r;
+  };
   switch (ri.verb) {
     case 'get': {
       if (sub === 'scale') return respondObject(200, toScale(await rs.get(info, ns, ri.name!), o.scalePaths?.(info)));
@@ -714,6 +736,17 @@ async function handleResource(
       if (podBinding) {
         const binding = expectObject((await body()).value);
         await bindPod(o, ns!, sub ? ri.name! : String(binding.metadata?.name ?? ''), binding, dryRun(q), track);
+        return send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
+      }
+      if (sub === 'eviction' && info.group === '' && info.kind === 'Pod') {
+        const eviction = expectObject((await body()).value ?? {});
+        await evictPod(
+          { rest: rs, registry: o.registry, now: () => rs.clock.now(), deletePod: async (_ns, name, opts, dry) => void (await deleteOne(name, opts, dry)) },
+          ns!,
+          ri.name!,
+          eviction,
+          dryRun(q),
+        );
         return send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
       }
       if (sub) throw methodNotAllowed();
@@ -805,22 +838,7 @@ async function handleResource(
     case 'delete': {
       if (sub) throw methodNotAllowed();
       const b = await body().catch(() => ({ type: 'application/json', value: undefined }));
-      const opts = (b.value ?? {}) as Obj;
-      const grace = intParam(q, 'gracePeriodSeconds') ?? opts.gracePeriodSeconds;
-      const policy = q.get('propagationPolicy') ?? opts.propagationPolicy ?? (q.get('orphanDependents') === 'true' || opts.orphanDependents === true ? 'Orphan' : undefined);
-      if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
-        throw badRequest(`DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
-      }
-      if (chain) await admitDelete(await rs.get(info, ns, ri.name!));
-      const r = await rs.delete(info, ns, ri.name!, {
-        ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
-        ...(policy ? { propagationPolicy: policy } : {}),
-        ...(opts.preconditions ? { preconditions: opts.preconditions } : {}),
-        dryRun: dryRun(q) || (Array.isArray(opts.dryRun) && opts.dryRun.includes('All')),
-      });
-      if (!r.gone && info.group === '' && info.kind === 'Namespace') o.onNamespaceTerminating?.(ri.name!);
-      await o.afterWrite?.(info, r.gone ? undefined : r.obj, ri.name!);
-      if (!dryRun(q)) o.onDelete?.(info, r.obj, r.gone);
+      const r = await deleteOne(ri.name!, (b.value ?? {}) as Obj, dryRun(q));
       if (!r.gone || info.kind === 'Pod') return respondObject(200, r.obj);
       return send(res, 200, {
         kind: 'Status',
