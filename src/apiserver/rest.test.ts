@@ -20,7 +20,7 @@ test('the spliced list is the parsed list, item for item', async () => {
     const parsed = await rest.list(info, 'ns', opts);
     const raw = await rest.listJson(info, 'ns', opts);
     assert.ok(raw);
-    assert.deepEqual(raw.items.map((t) => JSON.parse(t)), parsed.items);
+    assert.deepEqual(raw.items.map((parts) => JSON.parse(Buffer.concat(parts).toString('utf8'))), parsed.items);
     assert.equal(raw.continue, parsed.continue);
     assert.equal(raw.resourceVersion, parsed.resourceVersion);
   }

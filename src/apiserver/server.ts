@@ -676,10 +676,18 @@ async function handleResource(
           const meta: Obj = { resourceVersion: raw.resourceVersion };
           if (raw.continue) meta.continue = raw.continue;
           if (raw.remainingItemCount !== undefined) meta.remainingItemCount = raw.remainingItemCount;
-          const text = `{"kind":${JSON.stringify(info.listKind)},"apiVersion":${JSON.stringify(groupVersion(info))},"metadata":${JSON.stringify(meta)},"items":[${raw.items.join(',')}]}`;
-          responseBodies.set(res, text);
-          res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(text) });
-          res.end(text);
+          const head = `{"kind":${JSON.stringify(info.listKind)},"apiVersion":${JSON.stringify(groupVersion(info))},"metadata":${JSON.stringify(meta)},"items":[`;
+          const pieces: Uint8Array[] = [Buffer.from(head)];
+          const comma = Buffer.from(',');
+          raw.items.forEach((parts, i) => {
+            if (i > 0) pieces.push(comma);
+            pieces.push(...parts);
+          });
+          pieces.push(Buffer.from(']}'));
+          const bytes = Buffer.concat(pieces);
+          responseBodies.set(res, bytes);
+          res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': bytes.length });
+          res.end(bytes);
           return;
         }
       }
