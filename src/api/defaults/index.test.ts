@@ -215,6 +215,8 @@ test('workload defaults', () => {
   assert.equal(job.spec.completions, 1);
   assert.equal(job.spec.parallelism, 1);
   assert.equal(job.spec.backoffLimit, 6);
+  const perIndex = defaulted({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'pi2' }, spec: { completionMode: 'Indexed', completions: 3, backoffLimitPerIndex: 1, template: { ...tmpl, spec: { ...tmpl.spec, restartPolicy: 'Never' } } } });
+  assert.equal(perIndex.spec.backoffLimit, 2147483647, 'a per-index limit turns the job-wide one off');
   assert.equal(job.spec.completionMode, 'NonIndexed');
   assert.equal(job.spec.suspend, false);
   assert.equal(job.spec.podReplacementPolicy, 'TerminatingOrFailed');

@@ -454,7 +454,8 @@ function defaultJob(job: Obj): void {
     spec.parallelism = 1;
   }
   setDefault(spec, 'parallelism', 1);
-  setDefault(spec, 'backoffLimit', 6);
+  // With a per-index limit the job-wide one is off (MaxInt32), as upstream defaults it.
+  setDefault(spec, 'backoffLimit', isUnset(spec.backoffLimitPerIndex) ? 6 : 2147483647);
   const templateLabels = isObj(spec.template) && isObj(spec.template.metadata) ? spec.template.metadata.labels : undefined;
   const meta = ensure(job, 'metadata');
   if (isObj(templateLabels) && (!isObj(meta.labels) || Object.keys(meta.labels).length === 0)) meta.labels = { ...templateLabels };

@@ -1,7 +1,10 @@
 // The Job controller (upstream pkg/controller/job): runs pods until `completions` succeed (or one
 // per index in Indexed mode), at most `parallelism` at a time, gives up after `backoffLimit`
 // failures or `activeDeadlineSeconds`, and counts finished pods exactly once through the
-// batch.kubernetes.io/job-tracking finalizer and status.uncountedTerminatedPods.
+// batch.kubernetes.io/job-tracking finalizer and status.uncountedTerminatedPods. podFailurePolicy
+// rules decide how a failed pod counts (FailJob, FailIndex, Ignore, Count), successPolicy lets an
+// Indexed Job succeed early, and backoffLimitPerIndex / maxFailedIndexes give each index its own
+// retry budget (tracked in the job-index-failure-count annotation and status.failedIndexes).
 import { EventRecorder, NAMESPACE_INDEX, isNotFound, objectOf, resources, type Client, type SharedInformerFactory } from '../../client/index.ts';
 import { rfc3339 } from '../../client/timing.ts';
 import { realClock, type Clock } from '../../util/clock.ts';
@@ -40,10 +43,12 @@ export const isJobFinished = (job: Obj): boolean => isTrue(job, 'Complete') || i
 
 const hasFinalizer = (p: Obj) => (p.metadata.finalizers ?? []).includes(JOB_TRACKING_FINALIZER);
 const isSucceeded = (p: Obj) => p.status?.phase === 'Succeeded';
+/** A pod failure policy implies waiting for terminating pods to reach a phase before replacing them. */
+const onlyReplaceFailed = (job: Obj) => job.spec.podReplacementPolicy === 'Failed' || !!job.spec.podFailurePolicy;
 /** Deleted pods that never succeeded count as failed unless only Failed pods are replaced. */
 function isFailed(p: Obj, job: Obj): boolean {
   if (p.status?.phase === 'Failed') return true;
-  if (job.spec.podReplacementPolicy === 'Failed') return false;
+  if (onlyReplaceFailed(job)) return false;
   return !!p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded';
 }
 const isFinished = (p: Obj, job: Obj) => isSucceeded(p) || isFailed(p, job);
@@ -70,17 +75,134 @@ export function parseIndexes(s: string | undefined, completions: number): Set<nu
   return out;
 }
 
-/** The compact interval form of status.completedIndexes. */
-export function formatIndexes(set: Set<number>): string {
+/** status.completedIndexes and failedIndexes as upstream's orderedIntervals.String(): runs of three or more become `a-b`, a pair stays `a,b`. */
+export function formatIntervals(set: Set<number>): string {
   const xs = [...set].sort((a, b) => a - b);
   const parts: string[] = [];
   for (let i = 0; i < xs.length; ) {
     let j = i;
     while (j + 1 < xs.length && xs[j + 1] === xs[j]! + 1) j++;
-    parts.push(i === j ? `${xs[i]}` : `${xs[i]}-${xs[j]}`);
+    if (i === j) parts.push(`${xs[i]}`);
+    else parts.push(`${xs[i]}${j === i + 1 ? ',' : '-'}${xs[j]}`);
     i = j + 1;
   }
   return parts.join(',');
+}
+
+export const JOB_INDEX_FAILURE_COUNT = 'batch.kubernetes.io/job-index-failure-count';
+export const JOB_INDEX_IGNORED_FAILURE_COUNT = 'batch.kubernetes.io/job-index-ignored-failure-count';
+export const REASON_POD_FAILURE_POLICY = 'PodFailurePolicy';
+export const REASON_MAX_FAILED_INDEXES = 'MaxFailedIndexesExceeded';
+export const REASON_FAILED_INDEXES = 'FailedIndexes';
+export const REASON_SUCCESS_POLICY = 'SuccessPolicy';
+MESSAGES[REASON_MAX_FAILED_INDEXES] = 'Job has exceeded the specified maximal number of failed indexes';
+MESSAGES[REASON_FAILED_INDEXES] = 'Job has failed indexes';
+
+export interface PodFailureMatch {
+  /** Set only for a FailJob rule: the Job's failure message. */
+  message?: string;
+  /** False only for an Ignore rule: the failure does not count against backoffLimit. */
+  countFailed: boolean;
+  action?: 'FailJob' | 'FailIndex' | 'Ignore' | 'Count';
+}
+
+const KNOWN_ACTIONS = new Set(['FailJob', 'FailIndex', 'Ignore', 'Count']);
+
+function exitCodeMatch(statuses: Obj[] | undefined, req: Obj): Obj | undefined {
+  for (const cs of statuses ?? []) {
+    const t = cs.state?.terminated;
+    if (!t) continue;
+    if (typeof req.containerName === 'string' && req.containerName !== cs.name) continue;
+    const code = t.exitCode ?? 0;
+    // Exit code 0 is a success of that container, never a failure cause.
+    if (code === 0) continue;
+    const listed = (req.values ?? []).includes(code);
+    if ((req.operator === 'In' && listed) || (req.operator === 'NotIn' && !listed)) return cs;
+  }
+  return undefined;
+}
+
+/**
+ * Evaluates spec.podFailurePolicy against a failed pod, rules in order; the first rule with a
+ * known action that matches decides. Unmatched failures count as usual.
+ */
+export function matchPodFailurePolicy(policy: Obj | undefined, pod: Obj): PodFailureMatch {
+  if (!policy) return { countFailed: true };
+  const rules: Obj[] = policy.rules ?? [];
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i]!;
+    if (!KNOWN_ACTIONS.has(r.action)) continue;
+    let cause: string | undefined;
+    if (r.onExitCodes) {
+      const cs = exitCodeMatch(pod.status?.containerStatuses, r.onExitCodes) ?? exitCodeMatch(pod.status?.initContainerStatuses, r.onExitCodes);
+      if (cs) cause = `Container ${cs.name} for pod ${pod.metadata.namespace}/${pod.metadata.name} failed with exit code ${cs.state.terminated.exitCode} matching ${r.action} rule at index ${i}`;
+    } else if (r.onPodConditions) {
+      const patterns: Obj[] = r.onPodConditions;
+      const c = (pod.status?.conditions ?? []).find((pc: Obj) => patterns.some((pt) => pt.type === pc.type && pt.status === pc.status));
+      if (c) cause = `Pod ${pod.metadata.namespace}/${pod.metadata.name} has condition ${c.type} matching ${r.action} rule at index ${i}`;
+    }
+    if (cause === undefined) continue;
+    if (r.action === 'Ignore') return { countFailed: false, action: 'Ignore' };
+    if (r.action === 'FailJob') return { message: cause, countFailed: true, action: 'FailJob' };
+    return { countFailed: true, action: r.action };
+  }
+  return { countFailed: true };
+}
+
+/** spec.successPolicy: `Matched rules at index N` for the first satisfied rule, else undefined. */
+export function matchSuccessPolicy(policy: Obj | undefined, completions: number, succeeded: Set<number>): string | undefined {
+  if (!policy || succeeded.size === 0) return undefined;
+  const rules: Obj[] = policy.rules ?? [];
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i]!;
+    if (typeof r.succeededIndexes === 'string') {
+      const wanted = parseIndexes(r.succeededIndexes, completions);
+      if (wanted.size === 0) continue;
+      let have = 0;
+      for (const x of wanted) if (succeeded.has(x)) have++;
+      if (have === wanted.size || (typeof r.succeededCount === 'number' && have >= r.succeededCount)) return `Matched rules at index ${i}`;
+    } else if (typeof r.succeededCount === 'number' && succeeded.size >= r.succeededCount) {
+      return `Matched rules at index ${i}`;
+    }
+  }
+  return undefined;
+}
+
+const annotationCount = (p: Obj | undefined, key: string): number => {
+  const v = p?.metadata.annotations?.[key];
+  if (typeof v !== 'string' || !/^\d+$/.test(v)) return 0;
+  const n = Number(v);
+  return n > 2 ** 31 - 1 ? 0 : n;
+};
+
+/**
+ * When a pod stopped: its last container finish (if every container has one), else Ready turning
+ * False, else deletion less the grace period, else creation.
+ */
+function finishedAt(p: Obj): number {
+  const statuses: Obj[] = p.status?.containerStatuses ?? [];
+  let last = NaN;
+  for (const cs of statuses) {
+    const t = parseTime(cs.state?.terminated?.finishedAt);
+    if (Number.isNaN(t)) {
+      last = NaN;
+      break;
+    }
+    if (!(t <= last)) last = t;
+  }
+  if (!Number.isNaN(last)) return last;
+  const ready = (p.status?.conditions ?? []).find((c: Obj) => c.type === 'Ready');
+  const r = ready?.status === 'False' ? parseTime(ready.lastTransitionTime) : NaN;
+  if (!Number.isNaN(r)) return r;
+  const d = parseTime(p.metadata.deletionTimestamp);
+  if (!Number.isNaN(d)) return d - (p.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
+  return parseTime(p.metadata.creationTimestamp);
+}
+
+/** Upstream's per-failure-count backoff: 10s doubling per earlier failure, capped at 10m. */
+function backoffFor(failures: number): number {
+  if (failures <= 0) return 0;
+  return Math.min(POD_FAILURE_BACKOFF_MS * 2 ** (failures - 1), MAX_POD_FAILURE_BACKOFF_MS);
 }
 
 interface Backoff {
@@ -179,25 +301,65 @@ export class JobController extends KeyedController {
     const pendingRemoval = this.finalizerExpectations.get(key) ?? new Set<string>();
     const succeededIndexes = indexed ? parseIndexes(status.completedIndexes, completions ?? 0) : new Set<number>();
 
-    // Finished pods still carrying the finalizer and not yet recorded: record them now.
+    const pfp: Obj | undefined = spec.podFailurePolicy ?? undefined;
+    const perIndex = indexed && typeof spec.backoffLimitPerIndex === 'number';
+    const validIndex = (p: Obj): number | undefined => {
+      const i = podIndex(p);
+      return i !== undefined && i < (completions ?? 0) ? i : undefined;
+    };
+    const fresh = (p: Obj) => hasFinalizer(p) && !inUncounted.has(p.metadata.uid) && !pendingRemoval.has(p.metadata.uid);
+    if (indexed) {
+      for (const p of pods) {
+        const i = validIndex(p);
+        if (isSucceeded(p) && i !== undefined) succeededIndexes.add(i);
+      }
+    }
+
+    // backoffLimitPerIndex: an index fails once a counted failure finds its retries used up, or on a FailIndex rule.
+    const failedIndexes = perIndex ? parseIndexes(status.failedIndexes ?? undefined, completions ?? 0) : new Set<number>();
+    const delayed = new Map<number, Obj>();
+    if (perIndex) {
+      for (const p of pods) {
+        const i = validIndex(p);
+        if (i === undefined || !hasFinalizer(p) || !isFailed(p, job)) continue;
+        const m = matchPodFailurePolicy(pfp, p);
+        if (m.action === 'FailIndex' || (m.countFailed && annotationCount(p, JOB_INDEX_FAILURE_COUNT) >= spec.backoffLimitPerIndex)) failedIndexes.add(i);
+      }
+      // The newest failure of an index still to be retried keeps its finalizer until the replacement
+      // exists, so that the replacement can inherit the index's failure count from it.
+      const activeIndexes = new Set(pods.filter(isActive).map(podIndex));
+      const absolute = (q: Obj) => annotationCount(q, JOB_INDEX_FAILURE_COUNT) + annotationCount(q, JOB_INDEX_IGNORED_FAILURE_COUNT);
+      for (const p of pods) {
+        const i = validIndex(p);
+        if (i === undefined || !fresh(p) || !isFailed(p, job) || succeededIndexes.has(i) || failedIndexes.has(i) || activeIndexes.has(i)) continue;
+        const prev = delayed.get(i);
+        if (!prev || (absolute(prev) <= absolute(p) && finishedAt(p) >= finishedAt(prev))) delayed.set(i, p);
+      }
+    }
+    const isDelayed = (p: Obj) => {
+      const i = podIndex(p);
+      return i !== undefined && delayed.get(i) === p;
+    };
+
+    // Finished pods still carrying the finalizer and not yet recorded: record them now. Failures an
+    // Ignore rule matches only lose their finalizer, uncounted.
     let newFailures = 0;
     let newSuccesses = 0;
+    const release: Obj[] = [];
     for (const p of pods) {
-      if (!hasFinalizer(p) || !isFinished(p, job) || inUncounted.has(p.metadata.uid) || pendingRemoval.has(p.metadata.uid)) continue;
+      if (!fresh(p) || !isFinished(p, job) || isDelayed(p)) continue;
       if (isSucceeded(p)) {
         uncounted.succeeded.push(p.metadata.uid);
         newSuccesses++;
       } else {
-        uncounted.failed.push(p.metadata.uid);
         newFailures++;
+        if (!matchPodFailurePolicy(pfp, p).countFailed) {
+          release.push(p);
+          continue;
+        }
+        uncounted.failed.push(p.metadata.uid);
       }
       inUncounted.add(p.metadata.uid);
-    }
-    if (indexed) {
-      for (const p of pods) {
-        const i = podIndex(p);
-        if (isSucceeded(p) && i !== undefined && i < (completions ?? 0) && (inUncounted.has(p.metadata.uid) || !hasFinalizer(p))) succeededIndexes.add(i);
-      }
     }
     this.recordBackoff(key, newFailures, newSuccesses, now);
 
@@ -240,13 +402,30 @@ export class JobController extends KeyedController {
     if (!failureTarget && !successTarget) {
       const restarts = spec.template?.spec?.restartPolicy === 'OnFailure' ? active.reduce((n, p) => n + (p.status?.containerStatuses ?? []).reduce((m: number, c: Obj) => m + (c.restartCount ?? 0), 0), 0) : 0;
       const deadline = !suspended && typeof spec.activeDeadlineSeconds === 'number' ? parseTime(status.startTime) + spec.activeDeadlineSeconds * 1000 : NaN;
+      // A FailJob rule matching any failed pod fails the Job before any counter is looked at.
+      let failJobMessage: string | undefined;
+      if (pfp) {
+        for (const p of pods) {
+          if (!isFailed(p, job)) continue;
+          failJobMessage = matchPodFailurePolicy(pfp, p).message;
+          if (failJobMessage !== undefined) break;
+        }
+      }
       let reason: string | undefined;
-      if (failed > backoffLimit || (restarts > 0 && restarts >= backoffLimit)) reason = REASON_BACKOFF_LIMIT;
+      if (failJobMessage !== undefined) reason = REASON_POD_FAILURE_POLICY;
+      else if (failed > backoffLimit || (restarts > 0 && restarts >= backoffLimit)) reason = REASON_BACKOFF_LIMIT;
       else if (!Number.isNaN(deadline) && now >= deadline) reason = REASON_DEADLINE;
+      else if (perIndex && typeof spec.maxFailedIndexes === 'number' && failedIndexes.size > spec.maxFailedIndexes) reason = REASON_MAX_FAILED_INDEXES;
+      else if (perIndex && failedIndexes.size > 0 && failedIndexes.size + succeededIndexes.size >= (completions ?? 0)) reason = REASON_FAILED_INDEXES;
+      const successPolicyMessage = !reason && indexed ? matchSuccessPolicy(spec.successPolicy ?? undefined, completions ?? 0, succeededIndexes) : undefined;
       if (reason) {
-        setCondition('FailureTarget', 'True', reason, MESSAGES[reason]!);
-        this.recorder?.event(job, 'Warning', reason, MESSAGES[reason]!);
+        const message = failJobMessage ?? MESSAGES[reason]!;
+        setCondition('FailureTarget', 'True', reason, message);
+        this.recorder?.event(job, 'Warning', reason, message);
         failureTarget = conditionOf({ status: { conditions } }, 'FailureTarget');
+      } else if (successPolicyMessage !== undefined) {
+        setCondition('SuccessCriteriaMet', 'True', REASON_SUCCESS_POLICY, successPolicyMessage);
+        successTarget = conditionOf({ status: { conditions } }, 'SuccessCriteriaMet');
       } else {
         const complete = completions === undefined ? succeeded > 0 && active.length === 0 : succeeded >= completions;
         if (complete) {
@@ -258,12 +437,36 @@ export class JobController extends KeyedController {
       }
     }
 
+    // A finished Job lets go of every pod: unfinished ones count as failed when the Job failed (as
+    // the policy allows), and are merely released when it succeeded.
+    if (failureTarget || successTarget) {
+      for (const p of pods) {
+        if (!fresh(p) || isSucceeded(p) || release.includes(p)) continue;
+        if ((failureTarget || isFailed(p, job)) && matchPodFailurePolicy(pfp, p).countFailed) {
+          uncounted.failed.push(p.metadata.uid);
+          inUncounted.add(p.metadata.uid);
+        } else {
+          release.push(p);
+        }
+      }
+    }
+
     // Pod creations and deletions, once the informer has caught up with the previous ones.
     let manageErr: unknown;
     let stillActive = active;
     if (this.expectations.satisfied(key)) {
       try {
-        stillActive = await this.managePods(key, job, active, { indexed, completions, parallelism, succeeded, succeededIndexes, stop: suspended || !!failureTarget || !!successTarget });
+        stillActive = await this.managePods(key, job, active, {
+          indexed,
+          completions,
+          parallelism,
+          succeeded,
+          succeededIndexes,
+          failedIndexes,
+          delayed: perIndex ? delayed : undefined,
+          terminatingPods: onlyReplaceFailed(job) ? pods.filter((p) => p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed') : [],
+          stop: suspended || !!failureTarget || !!successTarget,
+        });
       } catch (err) {
         manageErr = err;
       }
@@ -275,14 +478,15 @@ export class JobController extends KeyedController {
     status.terminating = terminating + (active.length - stillActive.length);
     status.conditions = conditions;
     status.uncountedTerminatedPods = { ...(uncounted.succeeded.length ? { succeeded: uncounted.succeeded } : {}), ...(uncounted.failed.length ? { failed: uncounted.failed } : {}) };
-    if (indexed) status.completedIndexes = formatIndexes(succeededIndexes);
+    if (indexed) status.completedIndexes = formatIntervals(succeededIndexes);
+    if (perIndex) status.failedIndexes = formatIntervals(failedIndexes);
     status.succeeded = indexed ? succeededIndexes.size : status.succeeded ?? 0;
     status.failed = status.failed ?? 0;
     let written = await this.writeStatus(job, status);
     if (!written) return;
 
     const byUid = new Map(pods.map((p) => [p.metadata.uid as string, p]));
-    const toRelease = [...inUncounted].map((u) => byUid.get(u)).filter((p): p is Obj => !!p && hasFinalizer(p));
+    const toRelease = [...[...inUncounted].map((u) => byUid.get(u)).filter((p): p is Obj => !!p && hasFinalizer(p)), ...release];
     const stillPinned = await this.removeFinalizers(key, toRelease);
     const flushed = { succeeded: uncounted.succeeded.filter((u) => !stillPinned.has(u)), failed: uncounted.failed.filter((u) => !stillPinned.has(u)) };
     const next: Obj = structuredClone(written.status ?? {});
@@ -329,11 +533,24 @@ export class JobController extends KeyedController {
     key: string,
     job: Obj,
     active: Obj[],
-    o: { indexed: boolean; completions: number | undefined; parallelism: number; succeeded: number; succeededIndexes: Set<number>; stop: boolean },
+    o: {
+      indexed: boolean;
+      completions: number | undefined;
+      parallelism: number;
+      succeeded: number;
+      succeededIndexes: Set<number>;
+      failedIndexes: Set<number>;
+      /** With backoffLimitPerIndex: the last failed pod of each index awaiting a replacement. */
+      delayed: Map<number, Obj> | undefined;
+      /** Pods being deleted that must reach a phase before they are replaced. */
+      terminatingPods: Obj[];
+      stop: boolean;
+    },
   ): Promise<Obj[]> {
     let doomed: Obj[] = [];
     let keep = active;
     let create: (number | undefined)[] = [];
+    let perIndexWait = 0;
     if (o.stop) {
       doomed = active;
       keep = [];
@@ -355,9 +572,26 @@ export class JobController extends KeyedController {
         doomed.push(...extra);
         keep = keep.filter((p) => !extra.includes(p));
       }
-      for (let i = 0; i < total && keep.length + create.length < o.parallelism; i++) if (!o.succeededIndexes.has(i) && !seen.has(i)) create.push(i);
+      const busy = new Set(o.terminatingPods.map(podIndex));
+      const room = o.parallelism - o.terminatingPods.length;
+      for (let i = 0; i < total && keep.length + create.length < room; i++) if (!o.succeededIndexes.has(i) && !o.failedIndexes.has(i) && !seen.has(i) && !busy.has(i)) create.push(i);
+      if (o.delayed) {
+        // Each index backs off on its own, by the failures recorded on its last failed pod.
+        const now = this.clock.now();
+        const ready: number[] = [];
+        let soonest = Infinity;
+        for (const i of create as number[]) {
+          const last = o.delayed.get(i);
+          const wait = last ? finishedAt(last) + backoffFor(annotationCount(last, JOB_INDEX_FAILURE_COUNT) + annotationCount(last, JOB_INDEX_IGNORED_FAILURE_COUNT) + 1) - now : 0;
+          if (wait > 0) soonest = Math.min(soonest, wait);
+          else ready.push(i);
+        }
+        create = ready;
+        if (soonest !== Infinity) perIndexWait = soonest;
+      }
     } else {
       let want = o.completions === undefined ? (o.succeeded > 0 ? 0 : o.parallelism) : Math.min(o.parallelism, Math.max(0, o.completions - o.succeeded));
+      want = Math.max(0, want - o.terminatingPods.length);
       if (active.length > want) {
         const order = [...active].sort((a, b) => (isPodReady(a) ? 1 : 0) - (isPodReady(b) ? 1 : 0));
         doomed = order.slice(0, active.length - want);
@@ -387,8 +621,9 @@ export class JobController extends KeyedController {
       if (bad) throw bad.reason;
       return keep;
     }
+    if (perIndexWait > 0) this.enqueueAfter(key, perIndexWait);
     if (create.length) {
-      const wait = this.backoffRemaining(key);
+      const wait = o.delayed ? 0 : this.backoffRemaining(key);
       if (wait > 0) {
         this.enqueueAfter(key, wait);
         return keep;
@@ -399,7 +634,7 @@ export class JobController extends KeyedController {
       // Slow start: 1, 2, 4, ... so a rejected template fails once, not `parallelism` times.
       for (let batch = 1, at = 0; at < create.length && error === undefined; at += batch, batch *= 2) {
         const slice = create.slice(at, at + batch);
-        const res = await Promise.allSettled(slice.map((i) => this.createPod(job, i)));
+        const res = await Promise.allSettled(slice.map((i) => this.createPod(job, i, i === undefined || !o.delayed ? undefined : o.delayed.get(i) ?? null)));
         for (const r of res) {
           if (r.status === 'rejected') error ??= r.reason;
           else done++;
@@ -411,7 +646,8 @@ export class JobController extends KeyedController {
     return keep;
   }
 
-  private async createPod(job: Obj, index: number | undefined): Promise<void> {
+  /** `replacing`: with backoffLimitPerIndex, the failed pod this one replaces (null: first try of the index). */
+  private async createPod(job: Obj, index: number | undefined, replacing?: Obj | null): Promise<void> {
     const t = job.spec.template ?? {};
     const labels: Obj = { ...(t.metadata?.labels ?? {}) };
     const annotations: Obj = { ...(t.metadata?.annotations ?? {}) };
@@ -421,6 +657,16 @@ export class JobController extends KeyedController {
       annotations[JOB_COMPLETION_INDEX] = String(index);
       labels[JOB_COMPLETION_INDEX] = String(index);
       generateName = `${job.metadata.name}-${index}-`;
+      if (replacing !== undefined) {
+        let failures = annotationCount(replacing ?? undefined, JOB_INDEX_FAILURE_COUNT);
+        let ignored = annotationCount(replacing ?? undefined, JOB_INDEX_IGNORED_FAILURE_COUNT);
+        if (replacing) {
+          if (matchPodFailurePolicy(job.spec.podFailurePolicy ?? undefined, replacing).countFailed) failures++;
+          else ignored++;
+        }
+        annotations[JOB_INDEX_FAILURE_COUNT] = String(failures);
+        if (ignored > 0) annotations[JOB_INDEX_IGNORED_FAILURE_COUNT] = String(ignored);
+      }
       if (!spec.hostname) spec.hostname = `${job.metadata.name}-${index}`;
       const env = { name: JOB_COMPLETION_INDEX_ENV, valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${JOB_COMPLETION_INDEX}']` } } };
       for (const list of [spec.containers ?? [], spec.initContainers ?? []]) {

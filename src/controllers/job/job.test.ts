@@ -4,7 +4,17 @@ import { SharedInformerFactory, resources, type Client } from '../../client/inde
 import { startEnv, type TestEnv } from '../../client/test-env.ts';
 import { ManualClock } from '../../util/clock.ts';
 import { eventually, sleep } from '../testing.ts';
-import { JOB_COMPLETION_INDEX, JOB_TRACKING_FINALIZER, JobController, formatIndexes, parseIndexes } from './index.ts';
+import { rfc3339 } from '../../client/timing.ts';
+import {
+  JOB_COMPLETION_INDEX,
+  JOB_INDEX_FAILURE_COUNT,
+  JOB_TRACKING_FINALIZER,
+  JobController,
+  formatIntervals,
+  matchPodFailurePolicy,
+  matchSuccessPolicy,
+  parseIndexes,
+} from './index.ts';
 import { TTLAfterFinishedController } from './ttl.ts';
 
 type Obj = Record<string, any>;
@@ -23,8 +33,43 @@ const getJob = (c: Client, name: string) => c.get(resources.jobs, 'default', nam
 const cond = (j: Obj, type: string) => (j.status?.conditions ?? []).find((c: Obj) => c.type === type);
 
 test('completed index sets print and parse as intervals', () => {
-  assert.equal(formatIndexes(new Set([0, 1, 2, 4, 6, 7])), '0-2,4,6-7');
+  assert.equal(formatIntervals(new Set([0, 1, 2, 4, 6, 7])), '0-2,4,6,7');
   assert.deepEqual([...parseIndexes('0-2,4,9', 5)].sort(), [0, 1, 2, 4]);
+});
+
+test('upstream interval format keeps pairs as a list', () => {
+  assert.equal(formatIntervals(new Set([1, 3, 4, 5])), '1,3-5');
+  assert.equal(formatIntervals(new Set([0, 1, 2, 4, 6, 7])), '0-2,4,6,7');
+  assert.equal(formatIntervals(new Set()), '');
+});
+
+test('pod failure policy rules match in order like upstream', () => {
+  const pod = (status: Obj) => ({ metadata: { namespace: 'default', name: 'x' }, status: { phase: 'Failed', ...status } });
+  const exited = (name: string, exitCode: number) => ({ name, state: { terminated: { exitCode } } });
+  const failJob = { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'main', operator: 'In', values: [42] } }] };
+  assert.deepEqual(matchPodFailurePolicy(failJob, pod({ containerStatuses: [exited('main', 42)] })), {
+    message: 'Container main for pod default/x failed with exit code 42 matching FailJob rule at index 0',
+    countFailed: true,
+    action: 'FailJob',
+  });
+  // Another container's code, or exit code 0, never matches.
+  assert.deepEqual(matchPodFailurePolicy(failJob, pod({ containerStatuses: [exited('side', 42)] })), { countFailed: true });
+  const notIn = { rules: [{ action: 'Count', onExitCodes: { operator: 'NotIn', values: [5] } }, { action: 'Ignore', onExitCodes: { operator: 'NotIn', values: [9] } }] };
+  assert.deepEqual(matchPodFailurePolicy(notIn, pod({ containerStatuses: [exited('a', 0)] })), { countFailed: true });
+  assert.equal(matchPodFailurePolicy(notIn, pod({ containerStatuses: [exited('a', 7)] })).action, 'Count');
+  assert.deepEqual(matchPodFailurePolicy(notIn, pod({ initContainerStatuses: [exited('init', 5)] })), { countFailed: false, action: 'Ignore' });
+  const conds = { rules: [{ action: 'Unknown', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }, { action: 'FailJob', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] };
+  assert.equal(matchPodFailurePolicy(conds, pod({ conditions: [{ type: 'DisruptionTarget', status: 'True' }] })).message, 'Pod default/x has condition DisruptionTarget matching FailJob rule at index 1');
+  assert.deepEqual(matchPodFailurePolicy(conds, pod({ conditions: [{ type: 'DisruptionTarget', status: 'False' }] })), { countFailed: true });
+});
+
+test('success policy rules: indexes, count within indexes, count alone', () => {
+  const policy = { rules: [{ succeededIndexes: '0-2' }, { succeededIndexes: '3-5', succeededCount: 2 }, { succeededCount: 4 }] };
+  assert.equal(matchSuccessPolicy(policy, 10, new Set([0, 1])), undefined);
+  assert.equal(matchSuccessPolicy(policy, 10, new Set([0, 1, 2])), 'Matched rules at index 0');
+  assert.equal(matchSuccessPolicy(policy, 10, new Set([3, 5])), 'Matched rules at index 1');
+  assert.equal(matchSuccessPolicy(policy, 10, new Set([1, 6, 7, 8])), 'Matched rules at index 2');
+  assert.equal(matchSuccessPolicy(undefined, 10, new Set([0])), undefined);
 });
 
 describe('Job controller against an API server', () => {
@@ -174,6 +219,151 @@ describe('Job controller against an API server', () => {
       } catch {
         return true;
       }
+    });
+  });
+
+  const withMain = { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox' }] } };
+  const finish = (p: Obj, phase: string, extra: Obj = {}) => c.patch(resources.pods, 'default', p.metadata.name, 'merge', { status: { phase, ...extra } }, { subresource: 'status' });
+  const exitCode = (code: number) => ({
+    containerStatuses: [{ name: 'main', image: 'busybox', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: code, reason: 'Error', finishedAt: rfc3339(clock.now()) } } }],
+  });
+  const byIdx = async (name: string) => new Map((await running(c, name)).map((p) => [p.metadata.annotations[JOB_COMPLETION_INDEX] as string, p]));
+  const finished = (name: string, type: string) =>
+    eventually(type, async () => {
+      const j = await getJob(c, name);
+      return cond(j, type)?.status === 'True' && j;
+    });
+
+  it('podFailurePolicy FailJob: FailureTarget then Failed with reason PodFailurePolicy, other pods terminated', async () => {
+    const podFailurePolicy = { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'main', operator: 'In', values: [42] } }] };
+    await c.create(resources.jobs, 'default', job('pfp-fail', { completions: 2, parallelism: 2, template: withMain, podFailurePolicy }));
+    const pods = await eventually('2 pods', async () => {
+      const p = await running(c, 'pfp-fail');
+      return p.length === 2 && p;
+    });
+    await finish(pods[0]!, 'Failed', exitCode(42));
+    const j = await finished('pfp-fail', 'Failed');
+    const want = `Container main for pod default/${pods[0]!.metadata.name} failed with exit code 42 matching FailJob rule at index 0`;
+    assert.equal(cond(j, 'FailureTarget').reason, 'PodFailurePolicy');
+    assert.equal(cond(j, 'FailureTarget').message, want);
+    assert.equal(cond(j, 'Failed').reason, 'PodFailurePolicy');
+    assert.equal(cond(j, 'Failed').message, want);
+    // The failed pod and the terminated one both count, as upstream counts every unfinished pod of a failed Job.
+    assert.equal(j.status.failed, 2);
+    assert.equal(j.status.active, 0);
+    // The running pod is deleted; the failed one stays (pod GC's business) but without our finalizer.
+    await eventually('only the failed pod left, released', async () => {
+      const left = await podsOf(c, 'pfp-fail');
+      return left.length === 1 && left[0]!.metadata.uid === pods[0]!.metadata.uid && !(left[0]!.metadata.finalizers ?? []).includes(JOB_TRACKING_FINALIZER);
+    });
+  });
+
+  it('podFailurePolicy Ignore on DisruptionTarget: terminating pods wait for a phase, ignored failures do not count', async () => {
+    const podFailurePolicy = { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] };
+    await c.create(resources.jobs, 'default', job('pfp-ignore', { backoffLimit: 0, template: withMain, podFailurePolicy }));
+    const p1 = await eventually('pod', async () => (await running(c, 'pfp-ignore'))[0]);
+    await c.delete(resources.pods, 'default', p1.metadata.name);
+    await eventually('terminating 1', async () => (await getJob(c, 'pfp-ignore')).status?.terminating === 1);
+    clock.advance(10_001);
+    await sleep(150);
+    assert.equal((await podsOf(c, 'pfp-ignore')).length, 1, 'a terminating pod is not replaced before it fails');
+    await finish(p1, 'Failed', { conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: rfc3339(clock.now()) }] });
+    await eventually('evicted pod released', async () => (await podsOf(c, 'pfp-ignore')).every((p) => p.metadata.uid !== p1.metadata.uid));
+    let j = await getJob(c, 'pfp-ignore');
+    assert.equal(j.status.failed, 0);
+    assert.equal(cond(j, 'FailureTarget'), undefined);
+    clock.advance(10_001);
+    const p2 = await eventually('replacement', async () => (await running(c, 'pfp-ignore'))[0]);
+    // A failure no rule matches counts against backoffLimit 0.
+    await finish(p2, 'Failed', exitCode(1));
+    j = await finished('pfp-ignore', 'Failed');
+    assert.equal(cond(j, 'Failed').reason, 'BackoffLimitExceeded');
+    assert.equal(j.status.failed, 1);
+  });
+
+  it('successPolicy: SuccessCriteriaMet with reason SuccessPolicy, remaining pods terminated, then Complete', async () => {
+    const successPolicy = { rules: [{ succeededIndexes: '0-2' }, { succeededIndexes: '3', succeededCount: 1 }] };
+    await c.create(resources.jobs, 'default', job('sp', { completionMode: 'Indexed', completions: 4, parallelism: 4, successPolicy }));
+    const pods = await eventually('4 pods', async () => {
+      const m = await byIdx('sp');
+      return m.size === 4 && m;
+    });
+    await finish(pods.get('0')!, 'Succeeded');
+    await eventually('index 0 done', async () => (await getJob(c, 'sp')).status?.completedIndexes === '0');
+    assert.equal(cond(await getJob(c, 'sp'), 'SuccessCriteriaMet'), undefined);
+    await finish(pods.get('3')!, 'Succeeded');
+    const j = await finished('sp', 'Complete');
+    for (const type of ['SuccessCriteriaMet', 'Complete']) {
+      assert.equal(cond(j, type).reason, 'SuccessPolicy');
+      assert.equal(cond(j, type).message, 'Matched rules at index 1');
+    }
+    assert.equal(j.status.completedIndexes, '0,3');
+    assert.equal(j.status.succeeded, 2);
+    assert.equal(j.status.failed, 0, 'pods stopped by the success policy are not failures');
+    assert.ok(j.status.completionTime);
+    await eventually('lingering pods gone', async () => (await podsOf(c, 'sp')).every((p) => p.status?.phase === 'Succeeded'));
+  });
+
+  it('backoffLimitPerIndex: failure count annotation, per-index backoff, failedIndexes, then FailedIndexes', async () => {
+    await c.create(resources.jobs, 'default', job('bpi', { completionMode: 'Indexed', completions: 3, parallelism: 3, backoffLimitPerIndex: 1 }));
+    const pods = await eventually('3 pods', async () => {
+      const m = await byIdx('bpi');
+      return m.size === 3 && m;
+    });
+    for (const p of pods.values()) assert.equal(p.metadata.annotations[JOB_INDEX_FAILURE_COUNT], '0');
+    const first = pods.get('0')!;
+    await finish(first, 'Failed', exitCode(1));
+    await eventually('failed pod seen', async () => (await getJob(c, 'bpi')).status?.active === 2);
+    await sleep(150);
+    // The failed pod keeps its finalizer until its replacement exists, and the index backs off 10s.
+    assert.ok((await c.get(resources.pods, 'default', first.metadata.name)).metadata.finalizers.includes(JOB_TRACKING_FINALIZER));
+    assert.equal((await byIdx('bpi')).has('0'), false);
+    assert.equal((await getJob(c, 'bpi')).status.failed, 0);
+    clock.advance(10_001);
+    const second = await eventually('index 0 retried', async () => (await byIdx('bpi')).get('0'));
+    assert.equal(second.metadata.annotations[JOB_INDEX_FAILURE_COUNT], '1');
+    await eventually('first failure counted', async () => {
+      const j = await getJob(c, 'bpi');
+      const p = await c.get(resources.pods, 'default', first.metadata.name);
+      return j.status.failed === 1 && !(p.metadata.finalizers ?? []).includes(JOB_TRACKING_FINALIZER);
+    });
+    assert.equal((await getJob(c, 'bpi')).status.failedIndexes, '');
+    await finish(second, 'Failed', exitCode(1));
+    await eventually('index 0 failed', async () => (await getJob(c, 'bpi')).status?.failedIndexes === '0');
+    clock.advance(60_000);
+    await sleep(150);
+    assert.equal((await byIdx('bpi')).has('0'), false, 'a failed index is not retried');
+    await finish(pods.get('1')!, 'Succeeded');
+    await finish(pods.get('2')!, 'Succeeded');
+    const j = await finished('bpi', 'Failed');
+    assert.equal(cond(j, 'FailureTarget').reason, 'FailedIndexes');
+    assert.equal(cond(j, 'Failed').reason, 'FailedIndexes');
+    assert.equal(cond(j, 'Failed').message, 'Job has failed indexes');
+    assert.equal(j.status.failedIndexes, '0');
+    assert.equal(j.status.succeeded, 2);
+    assert.equal(j.status.failed, 2);
+  });
+
+  it('maxFailedIndexes with FailIndex rules: the Job fails with MaxFailedIndexesExceeded', async () => {
+    const podFailurePolicy = { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [3] } }] };
+    await c.create(resources.jobs, 'default', job('mfi', { completionMode: 'Indexed', completions: 4, parallelism: 4, backoffLimitPerIndex: 2, maxFailedIndexes: 1, template: withMain, podFailurePolicy }));
+    const pods = await eventually('4 pods', async () => {
+      const m = await byIdx('mfi');
+      return m.size === 4 && m;
+    });
+    await finish(pods.get('1')!, 'Failed', exitCode(3));
+    await eventually('index 1 failed at once', async () => (await getJob(c, 'mfi')).status?.failedIndexes === '1');
+    assert.equal(cond(await getJob(c, 'mfi'), 'FailureTarget'), undefined);
+    await finish(pods.get('2')!, 'Failed', exitCode(3));
+    const j = await finished('mfi', 'Failed');
+    assert.equal(j.status.failedIndexes, '1,2');
+    assert.equal(cond(j, 'FailureTarget').reason, 'MaxFailedIndexesExceeded');
+    assert.equal(cond(j, 'Failed').reason, 'MaxFailedIndexesExceeded');
+    assert.equal(cond(j, 'Failed').message, 'Job has exceeded the specified maximal number of failed indexes');
+    assert.equal(j.status.failed, 4);
+    await eventually('running pods deleted, failed ones released', async () => {
+      const left = await podsOf(c, 'mfi');
+      return left.length === 2 && left.every((p) => p.status?.phase === 'Failed' && !(p.metadata.finalizers ?? []).includes(JOB_TRACKING_FINALIZER));
     });
   });
 
