@@ -23,6 +23,7 @@ import { WebhookConfigurations } from './admission/webhook-plugins.ts';
 import { storePolicySource, ValidatingAdmissionPolicies } from './admission/validating-policy.ts';
 import { ServiceAccountDefaults } from './serviceaccounts.ts';
 import { CsrApi } from './csr.ts';
+import { PodsByNode } from './node-graph.ts';
 import { METRICS_GROUP, METRICS_VERSION, MetricsStore, handleMetricsRequest, metricsAPIGroup, metricsAPIResourceList, metricsAggregatedDiscovery, parseNodeReport } from '../metrics/index.ts';
 import { userOf } from './authz.ts';
 import { readFile } from 'node:fs/promises';
@@ -113,9 +114,9 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const tokens = new TokenIssuer(o.pki.serviceAccountKey);
   const podsInfo = registry.get('', 'v1', 'pods')!;
   const claimsInfo = registry.get('', 'v1', 'persistentvolumeclaims')!;
+  const podsByNode = new PodsByNode(rest, podsInfo);
   const rbac = new RbacPolicy(rest, registry).withNodeAuthorizer({
-    // A scan per question: the graph upstream keeps in memory would come with informers.
-    podsOnNode: async (node) => (await rest.list(podsInfo, undefined, { fieldSelector: `spec.nodeName=${node}` })).items,
+    podsOnNode: (node) => podsByNode.podsOnNode(node),
     claimVolume: async (ns, claim) => (await rest.get(claimsInfo, ns, claim).catch(() => undefined))?.spec?.volumeName,
   });
   await rbac.bootstrap();
@@ -306,6 +307,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     close: async () => {
       ready = false;
       openapi.close();
+      podsByNode.stop();
       await gc.stop();
       await quotas.waitIdle();
       await auditor?.close();
