@@ -203,11 +203,16 @@ export class ResourceStore {
 
   /** The stored bytes as plain JSON text, and whether they were written with an older key. */
   private plaintext(info: ResourceInfo, kv: KeyValue): { text: string; stale: boolean } {
+    const { plain, stale } = this.plainBytes(info, kv);
+    return { text: dec.decode(plain), stale };
+  }
+
+  /** The stored bytes with encryption at rest undone, and whether an older key wrote them. */
+  private plainBytes(info: ResourceInfo, kv: KeyValue): { plain: Uint8Array; stale: boolean } {
     const t = this.transformer(info);
-    if (!t) return { text: dec.decode(kv.value), stale: false };
+    if (!t) return { plain: kv.value, stale: false };
     try {
-      const { plain, stale } = t.fromStorage(kv.value, kv.key);
-      return { text: dec.decode(plain), stale };
+      return t.fromStorage(kv.value, kv.key);
     } catch (err) {
       throw internalError(new Error(`unable to transform key "${kv.key}": ${(err as Error).message}`));
     }
@@ -308,16 +313,8 @@ export class ResourceStore {
   async listJson(info: ResourceInfo, namespace: string | undefined, opts: ListOptions = {}): Promise<RawListResult | undefined> {
     if (opts.labelSelector || opts.fieldSelector) return undefined;
     let fallback = false;
-    const t = this.transformer(info);
     const r = await this.listWith(info, namespace, opts, (kv) => {
-      let plain = kv.value;
-      if (t) {
-        try {
-          plain = t.fromStorage(kv.value, kv.key).plain;
-        } catch (err) {
-          throw internalError(new Error(`unable to transform key "${kv.key}": ${(err as Error).message}`));
-        }
-      }
+      const { plain } = this.plainBytes(info, kv);
       const parts = spliceResourceVersionBytes(plain, kv.modRevision);
       if (parts === undefined) fallback = true;
       return parts ?? [];

@@ -467,21 +467,7 @@ async function handle(o: ApiHandlerOptions, req: IncomingMessage, res: ServerRes
   }
   const delegated = o.delegatedApis?.find((d) => d.group === info.group && d.version === info.version);
   if (delegated) {
-    if (user && o.rbac) {
-      await o.rbac.check(
-        {
-          user: userOf(user),
-          verb: info.verb,
-          resourceRequest: true,
-          apiGroup: info.group,
-          resource: info.resource,
-          ...(info.subresource ? { subresource: info.subresource } : {}),
-          ...(info.namespace ? { namespace: info.namespace } : {}),
-          ...(info.name ? { name: info.name } : {}),
-        },
-        { group: info.group, resource: info.resource },
-      );
-    }
+    if (user) await authorizeResource(o, user, info, info.namespace);
     const answer = delegated.handle(method, path, url.searchParams);
     if (!answer) {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
@@ -497,6 +483,23 @@ const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:una
 
 function listKindFor(info: ResourceInfo): string {
   return info.listKind;
+}
+
+/** RBAC (and the Node authorizer) on a resource request, 403 with upstream's message when refused. */
+async function authorizeResource(o: ApiHandlerOptions, user: UserInfo, ri: ResourceRequest, namespace: string | undefined): Promise<void> {
+  await o.rbac?.check(
+    {
+      user: userOf(user),
+      verb: ri.verb,
+      resourceRequest: true,
+      apiGroup: ri.group,
+      resource: ri.resource,
+      ...(ri.subresource ? { subresource: ri.subresource } : {}),
+      ...(namespace ? { namespace } : {}),
+      ...(ri.name ? { name: ri.name } : {}),
+    },
+    { group: ri.group, resource: ri.resource },
+  );
 }
 
 async function handleResource(
@@ -523,23 +526,8 @@ async function handleResource(
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
     return;
   }
-  if (o.rbac) {
-    // A namespace is authorized within itself, as upstream's request info has it.
-    const namespace = info.group === '' && info.resource === 'namespaces' && ri.name ? ri.name : ri.namespace;
-    await o.rbac.check(
-      {
-        user: userOf(user),
-        verb: ri.verb,
-        resourceRequest: true,
-        apiGroup: info.group,
-        resource: info.resource,
-        ...(ri.subresource ? { subresource: ri.subresource } : {}),
-        ...(namespace ? { namespace } : {}),
-        ...(ri.name ? { name: ri.name } : {}),
-      },
-      { group: info.group, resource: info.resource },
-    );
-  }
+  // A namespace is authorized within itself, as upstream's request info has it.
+  await authorizeResource(o, user, ri, info.group === '' && info.resource === 'namespaces' && ri.name ? ri.name : ri.namespace);
   const neg = negotiate(parseAccept(req.headers.accept));
   if (!neg) throw notAcceptable();
   const { rendering, yaml } = neg;

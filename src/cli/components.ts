@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { issueClientCertificate, type Pki } from '../apiserver/index.ts';
-import { Client, isAlreadyExists, isConflict, isNotFound, resources, runLeaderElected } from '../client/index.ts';
+import { Client, isAlreadyExists, resources, runLeaderElected } from '../client/index.ts';
 import { defaultStorageClass } from '../controllers/volume/index.ts';
-import { startControllerManager, type ControllerManagerConfig } from '../controllers/manager.ts';
+import { logControllerErrors, startControllerManager, type ControllerManagerConfig } from '../controllers/manager.ts';
 import { startScheduler } from '../scheduler/run.ts';
 
 export const VERSION = 'v1.35.0-kubelite';
@@ -83,11 +83,7 @@ export async function startComponents(o: ComponentsOptions): Promise<Components>
             keys: { rootCA: o.pki.ca.cert, signing: o.pki.ca, serviceAccountKey: o.pki.serviceAccountKey },
             onSkip: (name, why) => o.log(`kubelite: controller manager: not starting ${name}: ${why}`),
             ...(o.controllerConfig ? { config: o.controllerConfig } : {}),
-            // Conflicts are the normal price of optimistic concurrency, and an object gone meanwhile
-            // is the normal end of a race with its deletion: the key is retried or dropped.
-            onError: (key, err) => {
-              if (!isConflict(err) && !isNotFound(err)) o.log(`kubelite: controller: ${key}: ${(err as Error).message}`);
-            },
+            onError: logControllerErrors(o.log, 'kubelite: controller'),
           }),
         onError: (err) => o.log(`kubelite: controller manager: ${(err as Error).message}`),
       }),

@@ -5,8 +5,8 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { parseDuration } from '../api/protobuf/index.ts';
-import { Client, isAlreadyExists, isConflict, isNotFound, resources, runLeaderElected } from '../client/index.ts';
-import { DEFAULT_CONTROLLER_MANAGER_CONFIG, selectControllers, startControllerManager, type ControllerKeys, type ControllerManagerConfig } from '../controllers/manager.ts';
+import { Client, isAlreadyExists, resources, runLeaderElected } from '../client/index.ts';
+import { DEFAULT_CONTROLLER_MANAGER_CONFIG, logControllerErrors, selectControllers, startControllerManager, type ControllerKeys, type ControllerManagerConfig } from '../controllers/manager.ts';
 import { leaderIdentity, VERSION } from './components.ts';
 import { kubeconfigPath } from './sim.ts';
 
@@ -129,9 +129,7 @@ export async function controllerManagerCommand(o: ControllerManagerCommandOption
       config: o.config,
       keys,
       onSkip: (name, why) => log(`kube-controller-manager: not starting ${name}: ${why}`),
-      onError: (key, err) => {
-        if (!isConflict(err) && !isNotFound(err)) log(`kube-controller-manager: ${key}: ${(err as Error).message}`);
-      },
+      onError: logControllerErrors(log, 'kube-controller-manager'),
     });
     log(`kube-controller-manager: started ${cm.controllers.size} controllers: ${[...cm.controllers.keys()].join(', ')}`);
     return cm;

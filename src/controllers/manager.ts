@@ -4,7 +4,7 @@
 // (kube-system/<name>-controller, bound to system:controller:<name>-controller), while the
 // informers read as the controller manager.
 import { setMaxListeners } from 'node:events';
-import { EventRecorder, SharedInformerFactory, type Client } from '../client/index.ts';
+import { EventRecorder, SharedInformerFactory, isConflict, isNotFound, type Client } from '../client/index.ts';
 import { realClock, type Clock } from '../util/clock.ts';
 import type { Controller } from './controller.ts';
 import { DeploymentController } from './deployment/index.ts';
@@ -102,16 +102,10 @@ export const DEFAULT_CONTROLLER_MANAGER_CONFIG: Readonly<ControllerManagerConfig
   createHostPathDirs: false,
 });
 
-/** What every controller's constructor takes, with its events under `component`. */
-const base = (c: ControllerContext, component: string) => ({
-  client: c.client,
-  factory: c.factory,
-  clock: c.clock,
-  recorder: c.recorder(component),
-  ...onError(c),
-});
-
-const onError = (c: ControllerContext) => (c.onError ? { onError: c.onError } : {});
+/** What every controller's constructor takes. */
+const core = (c: ControllerContext) => ({ client: c.client, factory: c.factory, clock: c.clock, ...(c.onError ? { onError: c.onError } : {}) });
+/** The same, with its events under `component`. */
+const base = (c: ControllerContext, component: string) => ({ ...core(c), recorder: c.recorder(component) });
 
 export interface ControllerEntry {
   workers: number;
@@ -135,10 +129,10 @@ export const CONTROLLERS: Record<string, ControllerEntry> = {
   'ttl-after-finished': {
     workers: 5,
     account: 'ttl-after-finished-controller',
-    make: (c) => new TTLAfterFinishedController({ client: c.client, factory: c.factory, clock: c.clock, ...onError(c) }),
+    make: (c) => new TTLAfterFinishedController(core(c)),
   },
   garbagecollector: { workers: 20, account: 'generic-garbage-collector', make: (c) => new GarbageCollector(base(c, 'garbage-collector-controller')) },
-  namespace: { workers: 10, account: 'namespace-controller', make: (c) => new NamespaceController({ client: c.client, factory: c.factory, clock: c.clock, ...onError(c) }) },
+  namespace: { workers: 10, account: 'namespace-controller', make: (c) => new NamespaceController(core(c)) },
   nodelifecycle: {
     workers: 8,
     account: 'node-controller',
@@ -177,7 +171,7 @@ export const CONTROLLERS: Record<string, ControllerEntry> = {
   serviceaccount: {
     workers: 1,
     account: 'service-account-controller',
-    make: (c) => new ServiceAccountsController({ client: c.client, factory: c.factory, clock: c.clock, ...onError(c) }),
+    make: (c) => new ServiceAccountsController(core(c)),
   },
   'serviceaccount-token': {
     workers: 5,
@@ -186,13 +180,11 @@ export const CONTROLLERS: Record<string, ControllerEntry> = {
     make: (c) => {
       const issuer = new TokenIssuer(c.keys.serviceAccountKey!);
       return new TokensController({
+        ...core(c),
         client: c.rootClient,
-        factory: c.factory,
-        clock: c.clock,
         rootCA: c.keys.rootCA!,
         generateLegacyToken: (sa, secret) =>
           issuer.issueLegacy({ namespace: sa.metadata.namespace, secretName: secret.metadata.name, serviceAccountName: sa.metadata.name, serviceAccountUid: sa.metadata.uid }),
-        ...onError(c),
       });
     },
   },
@@ -200,23 +192,23 @@ export const CONTROLLERS: Record<string, ControllerEntry> = {
     workers: 1,
     account: 'root-ca-cert-publisher',
     missing: (k) => (k.rootCA ? undefined : 'no root CA'),
-    make: (c) => new RootCACertPublisher({ client: c.client, factory: c.factory, clock: c.clock, rootCA: c.keys.rootCA!, ...onError(c) }),
+    make: (c) => new RootCACertPublisher({ ...core(c), rootCA: c.keys.rootCA! }),
   },
   resourcequota: {
     workers: 5,
     account: 'resourcequota-controller',
-    make: (c) => new ResourceQuotaController({ client: c.client, factory: c.factory, clock: c.clock, resyncPeriodMs: c.config.resourceQuotaSyncPeriodMs, ...onError(c) }),
+    make: (c) => new ResourceQuotaController({ ...core(c), resyncPeriodMs: c.config.resourceQuotaSyncPeriodMs }),
   },
   csrsigning: {
     workers: 5,
     account: 'certificate-controller',
     missing: (k) => (k.signing ? undefined : 'no cluster signing certificate and key'),
-    make: (c) => new CsrSigningController({ client: c.client, factory: c.factory, clock: c.clock, ca: c.keys.signing!, ...onError(c) }),
+    make: (c) => new CsrSigningController({ ...core(c), ca: c.keys.signing! }),
   },
   csrapproving: {
     workers: 5,
     account: 'certificate-controller',
-    make: (c) => new CsrApprovingController({ client: c.client, factory: c.factory, clock: c.clock, ...onError(c) }),
+    make: (c) => new CsrApprovingController(core(c)),
   },
 };
 
@@ -236,6 +228,17 @@ export function selectControllers(spec: string[]): string[] {
   }
   for (const n of [...on, ...off]) if (!CONTROLLERS[n]) throw new Error(`"${n}" is not in the list of known controllers`);
   return all.filter((n) => !off.has(n) && (star || on.has(n)));
+}
+
+/**
+ * An onError that logs what is worth a line: conflicts are the normal price of optimistic
+ * concurrency and an object gone meanwhile the normal end of a race with its deletion (the key
+ * is retried or dropped either way).
+ */
+export function logControllerErrors(log: (line: string) => void, prefix: string): (key: string, err: unknown) => void {
+  return (key, err) => {
+    if (!isConflict(err) && !isNotFound(err)) log(`${prefix}: ${key}: ${(err as Error).message}`);
+  };
 }
 
 export interface StartControllerManagerOptions {
